@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Builds, runs and tests the Cortico Oscar plug-in, its messaging service and
+# the Oscar simulator. Installs what it needs on a fresh Debian machine with
+# rustup and Node 20, and skips what is already there.
+#
+#   ./build.sh            build the extension into dist/ (same as `build`)
+#   ./build.sh run        build, then start everything on 127.0.0.1 (Ctrl-C stops it)
+#   ./build.sh test       the whole test suite (what CI runs)
+#   ./build.sh bench      benchmarks, one `name value unit` line per figure
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# --- prerequisites -----------------------------------------------------------
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi
+}
+
+APT_UPDATED=
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing Debian packages: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first (https://rustup.rs)"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate version in Cargo.lock exactly.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want=$(locked_version wasm-bindgen)
+  [ -n "$want" ] || die "wasm-bindgen is not in Cargo.lock"
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  [ "$have" = "$want" ] && return
+  say "installing wasm-bindgen-cli $want (takes a few minutes once)"
+  # --locked first; some registry mirrors lack a yanked transitive version, so fall back.
+  cargo install -q wasm-bindgen-cli --version "$want" --locked 2>/dev/null \
+    || cargo install -q wasm-bindgen-cli --version "$want"
+}
+
+ensure_node_packages() {
+  command -v npm >/dev/null || ensure_apt nodejs npm
+  local stamp=tests/node_modules/.installed
+  if [ ! -f "$stamp" ] || [ tests/package-lock.json -nt "$stamp" ]; then
+    say "installing test and build tools from npm (tests/package-lock.json)"
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
+ensure_browsers() {
+  ensure_apt chromium chromium-driver firefox-esr
+}
+
+setup_build() {
+  ensure_rust
+  ensure_wasm_bindgen
+  ensure_node_packages   # binaryen's wasm-opt (Debian's binaryen 108 breaks wasm-bindgen output)
+}
+
+# --- the extension -----------------------------------------------------------
+
+DIST=dist/extension
+WASM_OUT=target/wasm32-unknown-unknown/release/cortico_plugin.wasm
+BINDGEN_DIR=target/wasm-bindgen
+
+gz_size() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
+
+build_extension() {
+  setup_build
+  say "building the plug-in core for wasm32"
+  cargo build -q --release --target wasm32-unknown-unknown -p cortico-plugin
+  # wasm-bindgen and wasm-opt only when the core changed (keeps no-op builds quick).
+  if [ ! -f "$BINDGEN_DIR/.stamp" ] || [ "$WASM_OUT" -nt "$BINDGEN_DIR/.stamp" ]; then
+    rm -rf "$BINDGEN_DIR"
+    wasm-bindgen --target web --no-typescript --out-dir "$BINDGEN_DIR" "$WASM_OUT"
+    tests/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
+      --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+      "$BINDGEN_DIR/cortico_plugin_bg.wasm" -o "$BINDGEN_DIR/cortico_plugin_bg.wasm"
+    touch "$BINDGEN_DIR/.stamp"
+  fi
+  rm -rf "$DIST"
+  mkdir -p "$DIST/pkg" "$DIST/icons"
+  cp manifest.json "$DIST/"
+  cp extension/*.js "$DIST/"
+  cp static/*.html static/logo.svg "$DIST/"
+  cp static/icons/*.png "$DIST/icons/"
+  cp "$BINDGEN_DIR/cortico_plugin.js" "$BINDGEN_DIR/cortico_plugin_bg.wasm" "$DIST/pkg/"
+  # One package per store; the same files load in both browsers.
+  python3 - "$DIST" dist <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+for store in ("chrome", "firefox"):
+    with zipfile.ZipFile(os.path.join(out, f"cortico-oscar-{store}.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        for base, _, files in os.walk(src):
+            for f in sorted(files):
+                path = os.path.join(base, f)
+                z.write(path, os.path.relpath(path, src))
+PY
+  local wasm=$DIST/pkg/cortico_plugin_bg.wasm
+  local js_files=("$DIST/pkg/cortico_plugin.js" "$DIST/content.js")
+  local js_raw=0 js_gz=0
+  for f in "${js_files[@]}"; do
+    js_raw=$((js_raw + $(wc -c <"$f"))); js_gz=$((js_gz + $(gz_size "$f")))
+  done
+  echo "extension_wasm_raw $(wc -c <"$wasm" | tr -d ' ') bytes"
+  echo "extension_wasm_gzip $(gz_size "$wasm") bytes"
+  echo "extension_js_raw $js_raw bytes"
+  echo "extension_js_gzip $js_gz bytes"
+  echo "content_script_payload_gzip $(( $(gz_size "$wasm") + js_gz )) bytes"
+  say "extension ready: $ROOT/$DIST (packages: dist/cortico-oscar-chrome.zip, dist/cortico-oscar-firefox.zip)"
+}
+
+# --- native binaries ---------------------------------------------------------
+
+build_native() {
+  say "building the simulator"
+  cargo build -q --profile server -p oscar-sim
+}
+
+# --- run ---------------------------------------------------------------------
+
+PIDS=()
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+
+# Starts a server in the background and waits for its "listening on URL"
+# line; sets SERVER_URL. (Not run in a subshell, so PIDS keeps the child.)
+SERVER_URL=
+start_server() {
+  local name=$1; shift
+  local log=.data/$name.log
+  mkdir -p .data
+  : >"$log.out"
+  "$@" >"$log.out" 2>"$log" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    SERVER_URL=$(grep -o 'listening on http://[^ ]*' "$log.out" 2>/dev/null | head -n1 | cut -d' ' -f3)
+    [ -n "$SERVER_URL" ] && return
+    kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$log" >&2; die "$name exited during start-up"; }
+    sleep 0.1
+  done
+  die "$name did not start (see $log)"
+}
+
+cmd_run() {
+  build_extension >/dev/null
+  build_native
+  trap stop_all EXIT INT TERM
+  start_server oscar-sim target/server/oscar-sim --port "${OSCAR_SIM_PORT:-8480}" --variant "${OSCAR_VARIANT:-classic}"
+  local sim_url=$SERVER_URL
+  cat <<EOF
+
+  Oscar simulator (${OSCAR_VARIANT:-classic} OSCAR):
+    schedule   $sim_url/oscar/provider/providercontrol.jsp
+    e-chart    $sim_url/oscar/casemgmt/forward.jsp?action=view&demographicNo=1001
+
+  Load the extension from $ROOT/$DIST
+    Chrome/Chromium: chrome://extensions, turn on Developer mode, "Load unpacked", pick that folder.
+    Firefox:         about:debugging#/runtime/this-firefox, "Load Temporary Add-on", pick its manifest.json.
+
+  Logs are in .data/. Press Ctrl-C to stop.
+EOF
+  wait
+}
+
+# --- test --------------------------------------------------------------------
+
+cmd_test() {
+  ensure_browsers
+  build_extension
+  say "native tests (protocol, simulator)"
+  cargo test -q
+  say "plug-in core tests in headless Chromium (wasm-bindgen-test)"
+  CHROMEDRIVER=/usr/bin/chromedriver \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --target wasm32-unknown-unknown -p cortico-plugin
+  build_native
+  say "end-to-end tests in Chromium and Firefox"
+  rm -f tests/artifacts/metrics.txt
+  (cd tests && node --test --test-concurrency=1 --test-reporter=spec e2e/)
+  say "figures measured by the end-to-end run (tests/artifacts/metrics.txt)"
+  cat tests/artifacts/metrics.txt
+}
+
+case "${1:-build}" in
+  build) build_extension ;;
+  run) cmd_run ;;
+  test) cmd_test ;;
+  *) die "unknown command '$1' (use: build, run, test)" ;;
+esac

@@ -1,0 +1,195 @@
+// One interface over the two real browsers the plug-in ships for:
+// Chromium driven by Playwright (extension loaded with --load-extension) and
+// Firefox ESR driven by Puppeteer over WebDriver BiDi (extension installed as
+// a temporary add-on). Selectors given to `Tab` methods address elements
+// inside the plug-in's shadow root.
+import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+import { EXTENSION_DIR, tempDir } from './servers.mjs';
+
+export const HOST = '#cortico-plugin-host';
+
+export const BROWSERS = (process.env.E2E_BROWSERS ?? 'chromium,firefox').split(',');
+
+/** Launches `name` ("chromium" or "firefox") with the built extension. */
+export async function launch(name, { extensionDir = EXTENSION_DIR, locale } = {}) {
+  if (name === 'chromium') {
+    const args = [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--disable-features=DisableLoadExtensionCommandLineSwitch',
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage',
+    ];
+    if (locale) args.push(`--lang=${locale}`);
+    const context = await chromium.launchPersistentContext(tempDir('cortico-chromium-'), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args,
+      locale,
+      viewport: { width: 1280, height: 900 },
+    });
+    return new ChromiumBrowser(context);
+  }
+  if (name === 'firefox') {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: '/usr/lib/firefox-esr/firefox-esr',
+      headless: true,
+      protocol: 'webDriverBiDi',
+      userDataDir: tempDir('cortico-firefox-'),
+      extraPrefsFirefox: {
+        'intl.accept_languages': locale ?? 'en-US',
+        'intl.locale.requested': locale ?? 'en-US',
+        // Tests talk to servers on 127.0.0.1 only.
+        'network.lna.blocking': false,
+      },
+    });
+    await browser.installExtension(extensionDir);
+    return new FirefoxBrowser(browser);
+  }
+  throw new Error(`unknown browser ${name}`);
+}
+
+class ChromiumBrowser {
+  constructor(context) {
+    this.name = 'chromium';
+    this.context = context;
+  }
+
+  async newTab() {
+    const page = await this.context.newPage();
+    return new Tab(this, page, (inner) => `${HOST} ${inner}`);
+  }
+
+  async close() {
+    await this.context.close();
+  }
+}
+
+class FirefoxBrowser {
+  constructor(browser) {
+    this.name = 'firefox';
+    this.browser = browser;
+  }
+
+  async newTab() {
+    const page = await this.browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    return new Tab(this, page, (inner) => `${HOST} >>> ${inner}`);
+  }
+
+  async close() {
+    await this.browser.close();
+  }
+}
+
+/** A browser tab showing an Oscar page. */
+export class Tab {
+  constructor(browser, page, shadowSelector) {
+    this.browser = browser;
+    this.page = page;
+    this.shadow = shadowSelector;
+  }
+
+  async goto(url) {
+    await this.page.goto(url, { waitUntil: 'load' });
+  }
+
+  async reload() {
+    await this.page.reload({ waitUntil: 'load' });
+  }
+
+  /** Runs `fn(arg)` in the page. */
+  evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+
+  /** Polls `fn(arg)` in the page until it returns a truthy value. */
+  async waitFor(fn, arg, { timeout = 10000, interval = 50, message = 'condition' } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    while (Date.now() < deadline) {
+      last = await this.page.evaluate(fn, arg).catch((e) => ({ __error: String(e) }));
+      if (last && !last.__error) return last;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+    throw new Error(`timed out after ${timeout} ms waiting for ${message} (last: ${JSON.stringify(last)})`);
+  }
+
+  /** The plug-in host element's attributes, or null when absent. */
+  host() {
+    return this.evaluate((sel) => {
+      const hosts = document.querySelectorAll(sel);
+      if (hosts.length === 0) return null;
+      const h = hosts[0];
+      return { count: hosts.length, className: h.className, ...h.dataset };
+    }, HOST);
+  }
+
+  /** Waits for the logo and returns the host's attributes. */
+  async waitForLogo(timeout = 10000) {
+    return this.waitFor(
+      (sel) => {
+        const h = document.querySelector(sel);
+        if (!h || !h.dataset.corticoReadyMs) return null;
+        const inPage = h.shadowRoot?.querySelector('.logo');
+        if (h.dataset.mode !== 'frame' && !inPage) return null;
+        const nav = performance.getEntriesByType('navigation')[0];
+        return { ...h.dataset, className: h.className, domContentLoadedMs: nav?.domContentLoadedEventEnd ?? null };
+      },
+      HOST,
+      { timeout, message: 'the Cortico logo' },
+    );
+  }
+
+  /** Clicks an element inside the plug-in's shadow root. */
+  async click(inner) {
+    if (this.browser.name === 'chromium') {
+      await this.page.locator(this.shadow(inner)).click();
+    } else {
+      // Puppeteer cannot compute a click point for a fixed element inside a
+      // shadow root on quirks-mode pages (classic Oscar's e-chart), so click
+      // the element's centre with the real mouse.
+      const box = await this.waitFor(
+        ({ host, inner }) => {
+          const el = document.querySelector(host)?.shadowRoot?.querySelector(inner);
+          if (!el) return null;
+          const r = el.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : null;
+        },
+        { host: HOST, inner },
+        { message: `${inner} to be visible` },
+      );
+      await this.page.mouse.click(box.x, box.y);
+    }
+  }
+
+  async press(key) {
+    await this.page.keyboard.press(key);
+  }
+
+  /** Text of elements inside the shadow root (empty list when none). */
+  texts(inner) {
+    return this.evaluate(
+      ({ host, inner }) => [...(document.querySelector(host)?.shadowRoot?.querySelectorAll(inner) ?? [])].map((e) => e.textContent.trim()),
+      { host: HOST, inner },
+    );
+  }
+
+  async waitForText(inner, { timeout = 10000 } = {}) {
+    return this.waitFor(
+      ({ host, inner }) => {
+        const e = document.querySelector(host)?.shadowRoot?.querySelector(inner);
+        return e ? e.textContent.trim() || null : null;
+      },
+      { host: HOST, inner },
+      { timeout, message: `text of ${inner}` },
+    );
+  }
+
+  async close() {
+    await this.page.close();
+  }
+}

@@ -1,0 +1,83 @@
+// Starts the project's servers (built by build.sh) on 127.0.0.1 free ports
+// for a test, and stops them afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const EXTENSION_DIR = path.join(ROOT, 'dist/extension');
+const BIN_DIR = path.join(ROOT, 'target/server');
+
+/** A running child process that printed "listening on <url>". */
+export class Server {
+  constructor(child, url, name) {
+    this.child = child;
+    this.url = url;
+    this.name = name;
+    this.stderr = '';
+  }
+
+  async stop() {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Simulates a crash: no clean shutdown. */
+  async kill() {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Spawns `bin args…` and resolves once it prints its URL. */
+export async function startServer(bin, args, { env = {}, name = bin } = {}) {
+  const child = spawn(path.join(BIN_DIR, bin), args, {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (process.env.E2E_VERBOSE) process.stderr.write(`[${name}] ${d}`);
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${stderr}`)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} during start-up:\n${stderr}`));
+    });
+  });
+  const server = new Server(child, url, name);
+  Object.defineProperty(server, 'stderr', { get: () => stderr });
+  return server;
+}
+
+/** The Oscar simulator. `opts`: variant, csp, appointments, contextPath. */
+export async function startOscarSim({ variant = 'classic', csp = 'none', appointments, contextPath = '/oscar', extra = [] } = {}) {
+  const args = ['--bind', '127.0.0.1', '--port', '0', '--variant', variant, '--csp', csp, '--context-path', contextPath, ...extra];
+  if (appointments) args.push('--appointments', String(appointments));
+  const server = await startServer('oscar-sim', args, { name: `oscar-sim(${variant})` });
+  const seed = await (await fetch(`${server.url}/__sim/seed.json`)).json();
+  return Object.assign(server, { seed, contextPath, variant });
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
