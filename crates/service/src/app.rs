@@ -1,0 +1,130 @@
+//! Opens everything one service instance needs: database, file store,
+//! secret key, change hub; and runs its background chores.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rand::RngCore;
+use tokio::sync::watch;
+
+use crate::clock::{Clock, DAY, HOUR};
+use crate::db::{Db, DbConfig};
+use crate::events::Hub;
+use crate::files::FileStore;
+use crate::http::{AppState, Settings};
+use crate::store::attachments;
+
+/// What an instance is opened with.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Data directory.
+    pub data_dir: std::path::PathBuf,
+    /// Database URL.
+    pub database_url: String,
+    /// Reader connections.
+    pub read_connections: u32,
+    /// Trust `X-Forwarded-For`.
+    pub trust_proxy: bool,
+}
+
+/// An opened instance: the handlers' state and the switch that stops its streams.
+pub struct App {
+    /// Handler state.
+    pub state: AppState,
+    /// Send `true` to end open streams (shutdown).
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl App {
+    /// Opens the data directory and database.
+    pub async fn open(config: &AppConfig) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+        let hub = Hub::new();
+        let db = Db::open(
+            &DbConfig {
+                url: config.database_url.clone(),
+                read_connections: config.read_connections,
+            },
+            hub.clone(),
+        )
+        .await?;
+        let files = FileStore::open(&config.data_dir).context("opening the attachment store")?;
+        let secret_key = secret_key(&config.data_dir)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState {
+            db,
+            hub,
+            files,
+            clock: Clock::default(),
+            settings: Arc::new(Settings {
+                trust_proxy: config.trust_proxy,
+                secret_key,
+            }),
+            shutdown: shutdown_rx,
+        };
+        Ok(App { state, shutdown })
+    }
+
+    /// Starts the hourly clean-up of uploads never sent (kept a day).
+    pub fn start_chores(&self) {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(HOUR as u64));
+            loop {
+                every.tick().await;
+                match attachments::collect_garbage(&state.db, &state.files, state.clock.now(), DAY)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "removed uploads that were never sent"),
+                    Err(err) => tracing::warn!(error = %err, "upload clean-up failed"),
+                }
+            }
+        });
+    }
+}
+
+/// The key of keyed hashes: `CORTICO_SECRET_KEY` (64 hex digits), else
+/// `<data-dir>/secret.key`, created on first start. Every instance of one
+/// deployment must use the same key.
+fn secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(hex_key) = std::env::var("CORTICO_SECRET_KEY") {
+        let key = hex::decode(hex_key.trim()).context("CORTICO_SECRET_KEY must be hex")?;
+        anyhow::ensure!(
+            key.len() >= 32,
+            "CORTICO_SECRET_KEY must be at least 32 bytes (64 hex digits)"
+        );
+        return Ok(key);
+    }
+    let path = data_dir.join("secret.key");
+    if let Ok(existing) = std::fs::read(&path) {
+        anyhow::ensure!(existing.len() >= 32, "{} is too short", path.display());
+        return Ok(existing);
+    }
+    let mut key = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}

@@ -1,0 +1,175 @@
+//! Command-line and environment configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The Cortico messaging service and its admin commands.
+#[derive(Debug, Parser)]
+#[command(name = "cortico-service", version, about)]
+pub struct Cli {
+    /// Where the database (SQLite), attachments and the secret key live.
+    #[arg(
+        long,
+        env = "CORTICO_DATA_DIR",
+        default_value = "cortico-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to the SQLite file `<data-dir>/cortico.db`.
+    /// A `postgres://` URL selects Postgres.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("cortico.db").display()
+            )
+        })
+    }
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// Manage clinics.
+    #[command(subcommand)]
+    Clinic(ClinicCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Create the demo clinic and accounts (idempotent); prints the passwords.
+    SeedDemo(SeedDemoArgs),
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CORTICO_BIND", default_value = "127.0.0.1:8470")]
+    pub bind: SocketAddr,
+    /// Trust `X-Forwarded-For` from a reverse proxy in front of the service.
+    #[arg(long, env = "CORTICO_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Reader connections to the database.
+    #[arg(long, env = "CORTICO_READ_CONNECTIONS", default_value_t = 8)]
+    pub read_connections: u32,
+}
+
+/// `clinic …`.
+#[derive(Debug, Subcommand)]
+pub enum ClinicCommand {
+    /// Create a clinic.
+    Create {
+        /// The short name staff type at sign-in (e.g. `medicalclinic`).
+        #[arg(long)]
+        slug: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Change a clinic's settings.
+    Set {
+        /// The clinic.
+        #[arg(long)]
+        slug: String,
+        /// May patients start conversations from the portal?
+        #[arg(long)]
+        patient_initiated: Option<OnOff>,
+    },
+}
+
+/// `on` or `off`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// A staff role on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RoleArg {
+    /// Doctor or other provider.
+    Doctor,
+    /// Medical office assistant.
+    Moa,
+    /// Clinic administrator.
+    Admin,
+}
+
+/// `staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account; prints a generated password unless one is given.
+    Create {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// Email (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Oscar provider number.
+        #[arg(long)]
+        provider_no: Option<String>,
+        /// Password (read from `CORTICO_PASSWORD` if set; generated otherwise).
+        #[arg(long, env = "CORTICO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// Email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// Email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (generated unless given) and end the account's sessions.
+    ResetPassword {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// Email.
+        #[arg(long)]
+        email: String,
+        /// The new password (read from `CORTICO_PASSWORD` if set).
+        #[arg(long, env = "CORTICO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+/// `seed-demo` options.
+#[derive(Debug, Args)]
+pub struct SeedDemoArgs {
+    /// The demo clinic's short name.
+    #[arg(long, default_value = "medicalclinic")]
+    pub slug: String,
+}

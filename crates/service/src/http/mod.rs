@@ -1,0 +1,106 @@
+//! The HTTP API. Each module routes itself; [`router`] merges them.
+
+mod attachments;
+mod audit;
+mod auth;
+mod conversations;
+pub mod error;
+pub mod extract;
+mod health;
+mod openapi;
+mod stream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tokio::sync::watch;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::events::Hub;
+use crate::files::FileStore;
+
+/// Settings the handlers read.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Secret for keyed hashes (health card numbers, dates of birth).
+    pub secret_key: Vec<u8>,
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Committed changes, for live streams.
+    pub hub: Hub,
+    /// Attachment bytes.
+    pub files: FileStore,
+    /// "Now".
+    pub clock: Clock,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Flips to true when the service shuts down, so open streams end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// JSON requests are small: a message is at most 10,000 characters.
+const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::router())
+        .merge(conversations::router())
+        .merge(stream::router())
+        .merge(audit::router())
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // Uploads stream to disk with their own cap, so they sit outside the JSON limit.
+        .merge(attachments::router())
+        .merge(health::router())
+        .merge(openapi::router())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Paths carry ids only; query strings and bodies are never logged.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves; open streams are
+/// told to end so shutdown does not wait for them.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let signal = async move {
+        shutdown.await;
+        let _ = shutdown_tx.send(true);
+        // Give streams a moment to send their last event.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(signal)
+    .await
+}

@@ -1,0 +1,202 @@
+//! `GET /api/stream`: the live stream of one staff member, as server-sent
+//! events. Each `update` event carries the unread count and the ids of the
+//! conversations that changed; its SSE id is the change sequence number, so
+//! a client that reconnects with `Last-Event-ID` is told what it missed.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::Router;
+use cortico_protocol::api::StreamUpdate;
+use futures::Stream;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::error::ApiResult;
+use super::extract::StaffAuth;
+use super::AppState;
+use crate::store::lists;
+use crate::store::sessions;
+
+/// Changes arriving this close together are sent as one event.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+/// How often an open stream checks that its session is still valid.
+const SESSION_CHECK: Duration = Duration::from_secs(60);
+/// More missed changes than this and the client is told to reload everything.
+const RESUME_LIMIT: i64 = 500;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/api/stream", get(stream_updates))
+}
+
+/// `GET /api/stream` (server-sent events).
+async fn stream_updates(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    // Subscribe before reading the current state, so nothing falls in between.
+    let changes = state.hub.subscribe();
+    let pool = state.db.read();
+    let seq = lists::current_seq(pool).await?;
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let (changed, resync) = match last_seen {
+        None => (Vec::new(), false),
+        // An id from the future comes from another database: start over.
+        Some(last) if last > seq => (Vec::new(), true),
+        Some(last) => match lists::changed_since(pool, auth.0.clinic_id, last, RESUME_LIMIT).await?
+        {
+            Some(ids) => (ids, false),
+            None => (Vec::new(), true),
+        },
+    };
+    let unread = lists::unread_count(pool, auth.0.clinic_id, auth.0.staff_id).await?;
+    let first = StreamUpdate {
+        seq,
+        unread,
+        changed,
+        resync,
+    };
+
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(follow(state, auth, first, changes, tx));
+    Ok(Sse::new(ReceiverStream::new(rx))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn event(update: &StreamUpdate) -> Event {
+    Event::default()
+        .event("update")
+        .id(update.seq.to_string())
+        .json_data(update)
+        .unwrap_or_else(|_| Event::default().event("update"))
+}
+
+/// Sends updates for one stream until the client goes, the session ends, or
+/// the service shuts down.
+async fn follow(
+    state: AppState,
+    auth: StaffAuth,
+    first: StreamUpdate,
+    mut changes: broadcast::Receiver<std::sync::Arc<Vec<crate::db::Change>>>,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
+    let clinic_id = auth.0.clinic_id;
+    let staff_id = auth.0.staff_id;
+    let mut last_seq = first.seq;
+    if tx.send(Ok(event(&first))).await.is_err() {
+        return;
+    }
+    let mut shutdown = state.shutdown.clone();
+    let mut session_check = tokio::time::interval(SESSION_CHECK);
+    session_check.tick().await;
+    let token_session = auth.0.session_id;
+    loop {
+        let mut changed: Vec<i64> = Vec::new();
+        let mut relevant = false;
+        let mut resync = false;
+        tokio::select! {
+            received = changes.recv() => match received {
+                Ok(batch) => collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq),
+                Err(broadcast::error::RecvError::Lagged(_)) => { resync = true; relevant = true; }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = session_check.tick() => {
+                if !session_alive(&state, token_session).await {
+                    return;
+                }
+                continue;
+            }
+            _ = shutdown.changed() => return,
+            () = tx.closed() => return,
+        }
+        if !relevant {
+            continue;
+        }
+        // Gather whatever else arrives right behind it.
+        let deadline = tokio::time::sleep(DEBOUNCE);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                received = changes.recv() => match received {
+                    Ok(batch) => collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq),
+                    Err(broadcast::error::RecvError::Lagged(_)) => resync = true,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                () = &mut deadline => break,
+            }
+        }
+        if resync {
+            last_seq = lists::current_seq(state.db.read())
+                .await
+                .unwrap_or(last_seq);
+            changed.clear();
+        }
+        let unread = match lists::unread_count(state.db.read(), clinic_id, staff_id).await {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!(error = %err, "stream could not read the unread count");
+                continue;
+            }
+        };
+        changed.sort_unstable();
+        changed.dedup();
+        let update = StreamUpdate {
+            seq: last_seq,
+            unread,
+            changed,
+            resync,
+        };
+        if tx.send(Ok(event(&update))).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Keeps the changes this staff member should hear about.
+fn collect(
+    batch: &[crate::db::Change],
+    clinic_id: i64,
+    staff_id: i64,
+    changed: &mut Vec<i64>,
+    relevant: &mut bool,
+    last_seq: &mut i64,
+) {
+    for change in batch {
+        if change.clinic_id != clinic_id || change.staff_id.is_some_and(|s| s != staff_id) {
+            continue;
+        }
+        *relevant = true;
+        *last_seq = (*last_seq).max(change.seq);
+        if let Some(id) = change.conversation_id {
+            changed.push(id);
+        }
+    }
+}
+
+async fn session_alive(state: &AppState, session_id: i64) -> bool {
+    let row: Result<Option<(i64, i64, i64)>, _> = sqlx::query_as(
+        "SELECT se.created_at, se.last_used_at, s.disabled FROM sessions se JOIN staff s ON s.id = se.staff_id
+         WHERE se.id = $1 AND se.revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .fetch_optional(state.db.read())
+    .await;
+    let now = state.clock.now();
+    match row {
+        // A stream in use counts as use, so only the absolute limit and revocation end it.
+        Ok(Some((created, _, disabled))) => {
+            disabled == 0 && created + sessions::ABSOLUTE_EXPIRY > now
+        }
+        Ok(None) => false,
+        // A database hiccup does not end the stream.
+        Err(_) => true,
+    }
+}

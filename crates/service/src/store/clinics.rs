@@ -1,0 +1,111 @@
+//! Clinics: the tenants.
+
+use sqlx::AnyPool;
+
+use super::{Db, Result, StoreError};
+
+/// A clinic as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Clinic {
+    /// Id.
+    pub id: i64,
+    /// Short name used at sign-in.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// 1 when patients may start conversations.
+    pub patient_initiated: i64,
+}
+
+/// A slug is what staff type as "clinic name": lower-case letters, digits and dashes.
+pub fn valid_slug(slug: &str) -> bool {
+    (2..=63).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+/// Creates a clinic; the slug must be new.
+pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<Clinic> {
+    let slug = slug.trim().to_ascii_lowercase();
+    let name = name.trim().to_owned();
+    if !valid_slug(&slug) {
+        return Err(StoreError::Rejected(
+            "A clinic name is 2 to 63 lower-case letters, digits or dashes.".into(),
+        ));
+    }
+    if name.is_empty() || name.len() > 200 {
+        return Err(StoreError::Rejected(
+            "The clinic's display name must be 1 to 200 characters.".into(),
+        ));
+    }
+    db.write(move |w| {
+        Box::pin(async move {
+            // language=SQL
+            let row: Option<Clinic> = sqlx::query_as(
+                "INSERT INTO clinics (slug, name, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (slug) DO NOTHING
+                 RETURNING id, slug, name, patient_initiated",
+            )
+            .bind(&slug)
+            .bind(&name)
+            .bind(now)
+            .fetch_optional(&mut w.conn)
+            .await?;
+            row.ok_or_else(|| {
+                StoreError::Conflict(format!("A clinic named '{slug}' already exists."))
+            })
+        })
+    })
+    .await
+}
+
+/// Finds a clinic by slug.
+pub async fn by_slug(pool: &AnyPool, slug: &str) -> Result<Option<Clinic>> {
+    Ok(
+        sqlx::query_as("SELECT id, slug, name, patient_initiated FROM clinics WHERE slug = $1")
+            .bind(slug.trim().to_ascii_lowercase())
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Finds a clinic by id.
+pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Clinic> {
+    sqlx::query_as("SELECT id, slug, name, patient_initiated FROM clinics WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound("No such clinic."))
+}
+
+/// Turns patient-initiated conversations on or off.
+pub async fn set_patient_initiated(db: &Db, clinic_id: i64, on: bool) -> Result<()> {
+    db.write(move |w| {
+        Box::pin(async move {
+            sqlx::query("UPDATE clinics SET patient_initiated = $1 WHERE id = $2")
+                .bind(super::flag(on))
+                .bind(clinic_id)
+                .execute(&mut w.conn)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_slug;
+
+    #[test]
+    fn slugs_are_what_a_subdomain_allows() {
+        assert!(valid_slug("medicalclinic"));
+        assert!(valid_slug("lakeshore-fht"));
+        assert!(!valid_slug("Medical Clinic"));
+        assert!(!valid_slug("-x"));
+        assert!(!valid_slug("a"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Acknowledged messages survive `kill -9` (written by the durability task).
