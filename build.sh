@@ -7,6 +7,8 @@
 #   ./build.sh run        build, then start everything on 127.0.0.1 (Ctrl-C stops it)
 #   ./build.sh test       the whole test suite (what CI runs)
 #   ./build.sh bench      benchmarks, one `name value unit` line per figure
+#
+# `run` keeps its data in .data/ (delete it to start over).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
@@ -84,26 +86,38 @@ BINDGEN_DIR=target/wasm-bindgen
 
 gz_size() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
 
+# Builds one wasm module of the plug-in core: the launcher every Oscar page
+# loads (no features), or the panel (leptos) loaded when staff open it.
+build_module() {
+  local name=$1; shift
+  cargo build -q --release --target wasm32-unknown-unknown -p cortico-plugin "$@"
+  local out=$BINDGEN_DIR/$name
+  # wasm-bindgen and wasm-opt only when the module changed (keeps no-op builds quick).
+  if [ -f "$out/.stamp" ] && cmp -s "$WASM_OUT" "$out/.input.wasm"; then return; fi
+  rm -rf "$out"
+  mkdir -p "$out"
+  cp "$WASM_OUT" "$out/.input.wasm"
+  wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$out" "$WASM_OUT"
+  tests/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+  touch "$out/.stamp"
+}
+
 build_extension() {
   setup_build
-  say "building the plug-in core for wasm32"
-  cargo build -q --release --target wasm32-unknown-unknown -p cortico-plugin
-  # wasm-bindgen and wasm-opt only when the core changed (keeps no-op builds quick).
-  if [ ! -f "$BINDGEN_DIR/.stamp" ] || [ "$WASM_OUT" -nt "$BINDGEN_DIR/.stamp" ]; then
-    rm -rf "$BINDGEN_DIR"
-    wasm-bindgen --target web --no-typescript --out-dir "$BINDGEN_DIR" "$WASM_OUT"
-    tests/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
-      --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-      "$BINDGEN_DIR/cortico_plugin_bg.wasm" -o "$BINDGEN_DIR/cortico_plugin_bg.wasm"
-    touch "$BINDGEN_DIR/.stamp"
-  fi
+  say "building the plug-in core for wasm32 (launcher and panel modules)"
+  build_module launcher
+  build_module panel --features panel
   rm -rf "$DIST"
   mkdir -p "$DIST/pkg" "$DIST/icons"
   cp manifest.json "$DIST/"
   cp extension/*.js "$DIST/"
   cp static/*.html static/logo.svg "$DIST/"
   cp static/icons/*.png "$DIST/icons/"
-  cp "$BINDGEN_DIR/cortico_plugin.js" "$BINDGEN_DIR/cortico_plugin_bg.wasm" "$DIST/pkg/"
+  for name in launcher panel; do
+    cp "$BINDGEN_DIR/$name/$name.js" "$BINDGEN_DIR/$name/${name}_bg.wasm" "$DIST/pkg/"
+  done
   # One package per store; the same files load in both browsers.
   python3 - "$DIST" dist <<'PY'
 import os, sys, zipfile
@@ -115,25 +129,29 @@ for store in ("chrome", "firefox"):
                 path = os.path.join(base, f)
                 z.write(path, os.path.relpath(path, src))
 PY
-  local wasm=$DIST/pkg/cortico_plugin_bg.wasm
-  local js_files=("$DIST/pkg/cortico_plugin.js" "$DIST/content.js")
+  # What every Oscar page load fetches: content.js, the launcher's glue and wasm.
+  local page_js=("$DIST/content.js" "$DIST/pkg/launcher.js")
   local js_raw=0 js_gz=0
-  for f in "${js_files[@]}"; do
+  for f in "${page_js[@]}"; do
     js_raw=$((js_raw + $(wc -c <"$f"))); js_gz=$((js_gz + $(gz_size "$f")))
   done
-  echo "extension_wasm_raw $(wc -c <"$wasm" | tr -d ' ') bytes"
-  echo "extension_wasm_gzip $(gz_size "$wasm") bytes"
-  echo "extension_js_raw $js_raw bytes"
-  echo "extension_js_gzip $js_gz bytes"
-  echo "content_script_payload_gzip $(( $(gz_size "$wasm") + js_gz )) bytes"
+  local launcher=$DIST/pkg/launcher_bg.wasm panel=$DIST/pkg/panel_bg.wasm
+  echo "launcher_wasm_raw $(wc -c <"$launcher" | tr -d ' ') bytes"
+  echo "launcher_wasm_gzip $(gz_size "$launcher") bytes"
+  echo "content_script_js_raw $js_raw bytes"
+  echo "content_script_js_gzip $js_gz bytes"
+  echo "content_script_payload_gzip $(( $(gz_size "$launcher") + js_gz )) bytes"
+  echo "panel_wasm_raw $(wc -c <"$panel" | tr -d ' ') bytes"
+  echo "panel_wasm_gzip $(gz_size "$panel") bytes"
+  echo "panel_js_gzip $(gz_size "$DIST/pkg/panel.js") bytes"
   say "extension ready: $ROOT/$DIST (packages: dist/cortico-oscar-chrome.zip, dist/cortico-oscar-firefox.zip)"
 }
 
 # --- native binaries ---------------------------------------------------------
 
 build_native() {
-  say "building the simulator"
-  cargo build -q --profile server -p oscar-sim
+  say "building the messaging service and the Oscar simulator"
+  cargo build -q --profile server -p cortico-service -p oscar-sim
 }
 
 # --- run ---------------------------------------------------------------------
@@ -167,13 +185,23 @@ cmd_run() {
   build_extension >/dev/null
   build_native
   trap stop_all EXIT INT TERM
+  local data=.data/service
+  mkdir -p "$data"
+  local accounts
+  accounts=$(target/server/cortico-service --data-dir "$data" seed-demo)
   start_server oscar-sim target/server/oscar-sim --port "${OSCAR_SIM_PORT:-8480}" --variant "${OSCAR_VARIANT:-classic}"
   local sim_url=$SERVER_URL
+  start_server cortico-service target/server/cortico-service --data-dir "$data" serve --bind "127.0.0.1:${CORTICO_PORT:-8470}"
+  local service_url=$SERVER_URL
   cat <<EOF
 
   Oscar simulator (${OSCAR_VARIANT:-classic} OSCAR):
     schedule   $sim_url/oscar/provider/providercontrol.jsp
     e-chart    $sim_url/oscar/casemgmt/forward.jsp?action=view&demographicNo=1001
+
+  Messaging service: $service_url  (API description: $service_url/openapi.json)
+    data: $ROOT/$data (SQLite database, attachments, secret key)
+$(printf '%s\n' "$accounts" | sed 's/^/    /')
 
   Load the extension from $ROOT/$DIST
     Chrome/Chromium: chrome://extensions, turn on Developer mode, "Load unpacked", pick that folder.
@@ -189,13 +217,13 @@ EOF
 cmd_test() {
   ensure_browsers
   build_extension
-  say "native tests (protocol, simulator)"
+  say "native tests (protocol, service, simulator)"
   cargo test -q
   say "plug-in core tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     WASM_BINDGEN_TEST_TIMEOUT=120 \
-    cargo test --target wasm32-unknown-unknown -p cortico-plugin
+    cargo test --target wasm32-unknown-unknown -p cortico-plugin --features panel
   build_native
   say "end-to-end tests in Chromium and Firefox"
   rm -f tests/artifacts/metrics.txt
@@ -204,9 +232,19 @@ cmd_test() {
   cat tests/artifacts/metrics.txt
 }
 
+# --- bench -------------------------------------------------------------------
+
+cmd_bench() {
+  ensure_rust
+  say "messaging service benchmark (SQLite, synchronous=FULL)"
+  cargo build -q --profile server -p cortico-service --bin cortico-bench
+  target/server/cortico-bench "$@"
+}
+
 case "${1:-build}" in
   build) build_extension ;;
   run) cmd_run ;;
   test) cmd_test ;;
-  *) die "unknown command '$1' (use: build, run, test)" ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) die "unknown command '$1' (use: build, run, test, bench)" ;;
 esac

@@ -21,10 +21,36 @@
     }
   }
 
+  // The panel module (the messaging interface) is fetched the first time
+  // staff open it, so page loads stay small.
+  let panel = null;
+  function loadPanel() {
+    panel ??= (async () => {
+      const mod = await import(api.runtime.getURL('pkg/panel.js'));
+      await mod.default({ module_or_path: api.runtime.getURL('pkg/panel_bg.wasm') });
+      return mod;
+    })();
+    panel.catch(() => {
+      panel = null;
+    });
+    return panel;
+  }
+
+  async function openPanel(what) {
+    try {
+      const mod = await loadPanel();
+      const host = document.getElementById(HOST_ID);
+      if (host?.shadowRoot) mod.show_panel(host.shadowRoot, what, location.href, undefined);
+    } catch (err) {
+      console.error('Cortico: the messaging panel could not start:', err);
+      alertInHost(`The Cortico panel could not open (${err?.message ?? err}). Reload the page; if this persists, contact your clinic's IT support.`);
+    }
+  }
+
   async function startInPage() {
-    const core = await import(api.runtime.getURL('pkg/cortico_plugin.js'));
-    await core.default({ module_or_path: api.runtime.getURL('pkg/cortico_plugin_bg.wasm') });
-    return core.start_content_script();
+    const launcher = await import(api.runtime.getURL('pkg/launcher.js'));
+    await launcher.default({ module_or_path: api.runtime.getURL('pkg/launcher_bg.wasm') });
+    return launcher.start_content_script(openPanel);
   }
 
   // Same placement as the core's host (src/inject.rs).
@@ -84,6 +110,18 @@
       for (const other of document.querySelectorAll(`#${HOST_ID}`)) if (other !== host) other.remove();
       if (!host.isConnected) (document.body ?? document.documentElement).appendChild(host);
     }).observe(document.documentElement, { childList: true, subtree: true });
+  }
+
+  // A problem after start-up is shown next to the logo, not only in the console.
+  function alertInHost(text) {
+    const root = document.getElementById(HOST_ID)?.shadowRoot?.querySelector('.cortico-root');
+    if (!root) return showFailure(text);
+    root.querySelector('.load-error')?.remove();
+    const box = document.createElement('div');
+    box.className = 'toast load-error';
+    box.setAttribute('role', 'alert');
+    box.textContent = text;
+    root.prepend(box);
   }
 
   // Never fail silently: staff see that the plug-in is there but broken.

@@ -2,23 +2,29 @@
 //!
 //! It recognises Oscar's schedule and e-chart pages ([`page`]), reads the
 //! patient and appointment context from their DOM ([`context`]), and shows
-//! the Cortico logo and panel inside a shadow root ([`inject`], [`ui`]).
+//! the Cortico logo with its unread badge inside a shadow root ([`inject`],
+//! [`launcher`]). The messaging interface ([`ui`], leptos) is a second build
+//! of this crate with the `panel` feature, loaded the first time it is opened,
+//! so that every Oscar page load stays small.
 //!
-//! Two entry points: [`start_content_script`] runs in the page's content
-//! script; [`start_frame`] runs in the extension frame that hosts the same
-//! interface when the page's Content-Security-Policy forbids WebAssembly.
+//! Entry points: [`start_content_script`] in the page's content script;
+//! [`start_frame`] in the extension frame that stands in when the page's
+//! Content-Security-Policy forbids WebAssembly; `show_panel` in the panel build.
 
+pub mod bridge;
 pub mod context;
 pub mod i18n;
 pub mod inject;
+pub mod launcher;
 pub mod page;
+#[cfg(feature = "panel")]
 pub mod ui;
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, DomParser, HtmlElement, SupportedType};
+use web_sys::{Document, DomParser, SupportedType};
 
 use crate::i18n::Lang;
-use crate::ui::{App, PageInfo};
+use crate::launcher::Launcher;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -36,9 +42,10 @@ fn now_ms() -> f64 {
 }
 
 /// Runs on every page the manifest matches. Returns `"not-oscar"` when the
-/// URL is not a schedule or e-chart (nothing is injected), `"injected"` otherwise.
+/// URL is not a schedule or e-chart (nothing is injected), otherwise the page
+/// kind. `open_panel(what)` is the loader's function that shows the panel.
 #[wasm_bindgen]
-pub fn start_content_script() -> Result<JsValue, JsValue> {
+pub fn start_content_script(open_panel: js_sys::Function) -> Result<JsValue, JsValue> {
     console_error_panic_hook::set_once();
     let window = web_sys::window().ok_or("no window")?;
     let doc = window.document().ok_or("no document")?;
@@ -46,39 +53,37 @@ pub fn start_content_script() -> Result<JsValue, JsValue> {
     let Some(kind) = page::detect(&url) else {
         return Ok(outcome("not-oscar"));
     };
-    let info = PageInfo {
-        context: context::read(kind, &url, &doc),
-        lang: Lang::from_browser(),
-    };
+    let warning = context::read(kind, &url, &doc).is_err();
     let host = inject::create_host(&doc, kind)?;
-    mount_into(host.mount, info);
+    Launcher::build(&doc, &host, Lang::from_browser(), warning, open_panel)?.listen();
     // Whole milliseconds: formatting an f64 would pull 20 KB of float code into the wasm.
     host.element
         .set_attribute("data-cortico-ready-ms", &(now_ms() as u64).to_string())?;
     inject::keep_attached(&doc, &host.element)?;
-    Ok(outcome("injected"))
+    Ok(outcome(inject::kind_name(kind)))
 }
 
 /// Runs inside the extension frame (`ui.html`). `url` and `html` are the
 /// Oscar page's address and a serialized copy of its DOM, sent by the loader.
-/// The interface goes into the frame's own document, placed as on the page.
+/// The launcher goes into the frame's own document, placed as on the page.
 /// Returns `"schedule"`, `"echart"`, or `"not-oscar"`.
 #[wasm_bindgen]
-pub fn start_frame(url: &str, html: &str) -> Result<JsValue, JsValue> {
+pub fn start_frame(
+    url: &str,
+    html: &str,
+    open_panel: js_sys::Function,
+) -> Result<JsValue, JsValue> {
     console_error_panic_hook::set_once();
     let Some(kind) = page::detect(url) else {
         return Ok(outcome("not-oscar"));
     };
     let page = parse_html(html)?;
-    let info = PageInfo {
-        context: context::read(kind, url, &page),
-        lang: Lang::from_browser(),
-    };
+    let warning = context::read(kind, url, &page).is_err();
     let frame_doc = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let host = inject::create_host(&frame_doc, kind)?;
-    mount_into(host.mount, info);
+    Launcher::build(&frame_doc, &host, Lang::from_browser(), warning, open_panel)?.listen();
     Ok(outcome(inject::kind_name(kind)))
 }
 
@@ -87,7 +92,73 @@ pub fn parse_html(html: &str) -> Result<Document, JsValue> {
     DomParser::new()?.parse_from_string(html, SupportedType::TextHtml)
 }
 
-fn mount_into(el: HtmlElement, info: PageInfo) {
-    // The interface lives as long as the page; dropping the handle would unmount it.
-    leptos::mount::mount_to(el, move || leptos::view! { <App info=info.clone()/> }).forget();
+#[cfg(feature = "panel")]
+mod panel_entry {
+    use std::cell::RefCell;
+
+    use leptos::prelude::Update;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::HtmlElement;
+
+    use crate::i18n::Lang;
+    use crate::ui::{App, PageInfo, Store, View};
+    use crate::{context, page, parse_html};
+
+    thread_local! {
+        static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
+    }
+
+    /// Shows the panel module's `what` (`"menu"` or `"messages"`; a second
+    /// click on the same button closes it). The first call mounts the
+    /// interface into the launcher's `.panel-mount` inside `host_root`; `url`
+    /// and `html` describe the Oscar page (`html` is the serialized page in
+    /// the extension frame, absent in the content script).
+    #[wasm_bindgen]
+    pub fn show_panel(
+        host_root: &web_sys::ShadowRoot,
+        what: &str,
+        url: &str,
+        html: Option<String>,
+    ) -> Result<(), JsValue> {
+        console_error_panic_hook::set_once();
+        let store = STORE.with(|s| s.borrow().as_ref().copied());
+        let store = match store {
+            Some(store) => store,
+            None => {
+                let kind = page::detect(url).ok_or("not an Oscar page")?;
+                let doc = match html {
+                    Some(html) => parse_html(&html)?,
+                    None => web_sys::window()
+                        .and_then(|w| w.document())
+                        .ok_or("no document")?,
+                };
+                let info = PageInfo {
+                    context: context::read(kind, url, &doc),
+                    lang: Lang::from_browser(),
+                };
+                let mount: HtmlElement = host_root
+                    .query_selector(".panel-mount")?
+                    .ok_or("no panel mount")?
+                    .unchecked_into();
+                let store = Store::new();
+                STORE.with(|s| *s.borrow_mut() = Some(store));
+                leptos::mount::mount_to(
+                    mount,
+                    move || leptos::view! { <App info=info.clone() store=store/> },
+                )
+                .forget();
+                store
+            }
+        };
+        let target = if what == "messages" {
+            View::Panel
+        } else {
+            View::Menu
+        };
+        store
+            .view
+            .update(|v| *v = if *v == target { View::Closed } else { target });
+        Ok(())
+    }
 }

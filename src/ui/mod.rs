@@ -1,8 +1,20 @@
 //! The plug-in's interface, rendered with leptos inside the shadow root (or
 //! inside the extension frame on pages whose CSP forbids WebAssembly).
+//!
+//! The logo (with the unread badge) opens a menu: sign in or out, messages,
+//! about this page. The envelope opens the panel: Triage, My Conversations
+//! and, on an e-chart, All Conversations of the patient.
 
 mod about;
-mod logo;
+mod composer;
+mod conversation;
+mod details;
+mod icons;
+mod menu;
+mod panel;
+mod sign_in;
+pub mod state;
+mod util;
 
 use leptos::prelude::*;
 
@@ -10,7 +22,7 @@ use crate::context::{ContextError, PageContext};
 use crate::i18n::{t, Lang, Msg};
 
 pub use about::AboutPage;
-pub use logo::LogoButton;
+pub use state::{Store, View};
 
 /// Everything the interface needs to know about where it runs.
 #[derive(Clone)]
@@ -21,6 +33,16 @@ pub struct PageInfo {
     pub lang: Lang,
 }
 
+impl PageInfo {
+    /// The e-chart's patient, when on an e-chart.
+    pub fn echart_patient(&self) -> Option<cortico_protocol::OscarPatientRef> {
+        match &self.context {
+            Ok(PageContext::Echart(e)) => Some(e.patient.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// The text of an error reading the page, in the interface language.
 pub fn context_error_text(lang: Lang, err: &ContextError) -> &'static str {
     match err {
@@ -29,92 +51,155 @@ pub fn context_error_text(lang: Lang, err: &ContextError) -> &'static str {
     }
 }
 
-/// Which view is open above the logo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum View {
-    Closed,
-    Menu,
-    About,
+/// The interface language, from context.
+pub fn lang() -> Lang {
+    use_context::<PageInfo>().map_or(Lang::En, |i| i.lang)
 }
 
-/// The root: the logo button and, when open, the menu or a view above it.
+/// The shared state, from context.
+pub fn store() -> Store {
+    expect_context::<Store>()
+}
+
+/// The root of the panel module: the open view above the launcher. The
+/// launcher (logo, badge, envelope) is plain DOM outside it; see
+/// [`crate::launcher`].
 #[component]
 pub fn App(
     /// The page the plug-in runs on.
     info: PageInfo,
+    /// The shared state, created by [`crate::show_panel`].
+    store: Store,
 ) -> impl IntoView {
-    let lang = info.lang;
-    let view = RwSignal::new(View::Closed);
-    provide_context(info.clone());
-    let broken = info.context.is_err();
+    provide_context(info);
+    provide_context(store);
+    store.listen();
 
-    let logo_ref = NodeRef::<leptos::html::Button>::new();
-    let menu_ref = NodeRef::<leptos::html::Div>::new();
-    let panel_ref = NodeRef::<leptos::html::Div>::new();
-
-    // Keyboard users land inside whatever opens, and back on the logo when it closes.
+    let root_ref = NodeRef::<leptos::html::Div>::new();
+    // Focus goes back to the logo when everything closes.
     Effect::new(move |previous: Option<View>| {
-        let current = view.get();
-        match current {
-            View::Menu => focus_first(menu_ref.get().map(|el| el.into())),
-            View::About => {
-                if let Some(el) = panel_ref.get() {
-                    let _ = el.focus();
-                }
-            }
-            View::Closed if previous.is_some_and(|p| p != View::Closed) => {
-                if let Some(el) = logo_ref.get() {
-                    let _ = el.focus();
-                }
-            }
-            View::Closed => {}
+        let current = store.view.get();
+        if current == View::Closed && previous.is_some_and(|p| p != View::Closed) {
+            focus_logo(root_ref.get());
         }
         current
     });
 
-    let close_on_escape = move |ev: web_sys::KeyboardEvent| {
-        if ev.key() == "Escape" && view.get_untracked() != View::Closed {
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" && store.view.get_untracked() != View::Closed {
             ev.stop_propagation();
-            view.set(View::Closed);
+            store.view.set(back_from(store.view.get_untracked()));
         }
     };
 
     view! {
-        <div class="cortico-root" on:keydown=close_on_escape>
-            <Show when=move || view.get() == View::Menu>
-                <div class="popover menu" role="menu" aria-label=t(lang, Msg::MenuLabel) node_ref=menu_ref>
-                    <button class="menu-item" role="menuitem" on:click=move |_| view.set(View::About)>
-                        {t(lang, Msg::AboutPage)}
-                    </button>
-                </div>
-            </Show>
-            <Show when=move || view.get() == View::About>
-                <div class="popover panel" role="dialog" aria-label=t(lang, Msg::AboutPage) tabindex="-1" node_ref=panel_ref>
-                    <div class="panel-header">
-                        <h2>{t(lang, Msg::AboutPage)}</h2>
-                        <button class="icon-button" aria-label=t(lang, Msg::Close) on:click=move |_| view.set(View::Closed)>
-                            "×"
-                        </button>
-                    </div>
-                    <AboutPage/>
-                </div>
-            </Show>
-            <LogoButton
-                warning=broken
-                node_ref=logo_ref
-                on_click=Callback::new(move |_| {
-                    view.update(|v| *v = if *v == View::Closed { View::Menu } else { View::Closed })
-                })
-            />
+        <div class="panel-root" node_ref=root_ref on:keydown=on_keydown>
+            {move || store.toast.get().map(|text| view! { <div class="toast" role="status">{text}</div> })}
+            {move || open_view(store.view.get())}
         </div>
     }
 }
 
-/// Focuses the first button inside `container`.
-fn focus_first(container: Option<web_sys::Element>) {
+/// The logo lives in the same shadow root, outside the panel's tree.
+fn focus_logo(inside: Option<web_sys::HtmlDivElement>) {
     use wasm_bindgen::JsCast;
-    let first = container.and_then(|c| c.query_selector("button").ok().flatten());
-    if let Some(button) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = button.focus();
+    let root = inside.map(|el| el.get_root_node());
+    let logo = root
+        .and_then(|r| r.dyn_into::<web_sys::DocumentFragment>().ok())
+        .and_then(|r| r.query_selector(".logo").ok().flatten())
+        .or_else(|| {
+            web_sys::window()?
+                .document()?
+                .query_selector(".logo")
+                .ok()
+                .flatten()
+        });
+    if let Some(logo) = logo.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = logo.focus();
+    }
+}
+
+/// Escape goes back one step: from a conversation's details to the
+/// conversation, from a conversation to the panel, otherwise closes.
+fn back_from(view: View) -> View {
+    match view {
+        View::GroupInfo(id) | View::Files(id) => View::Conversation(id),
+        View::Conversation(_) | View::Compose => View::Panel,
+        _ => View::Closed,
+    }
+}
+
+fn open_view(view: View) -> Option<AnyView> {
+    Some(match view {
+        View::Closed => return None,
+        View::Menu => view! { <menu::Menu/> }.into_any(),
+        View::SignIn => view! { <sign_in::SignIn/> }.into_any(),
+        View::Panel => view! { <panel::Panel/> }.into_any(),
+        View::Conversation(id) => view! { <conversation::ConversationView id=id/> }.into_any(),
+        View::Compose => view! { <conversation::NewConversation/> }.into_any(),
+        View::GroupInfo(id) => view! { <details::GroupInfo id=id/> }.into_any(),
+        View::Files(id) => view! { <details::Files id=id/> }.into_any(),
+        View::About => view! {
+            <Dialog title=t(lang(), Msg::AboutPage) back=None>
+                <AboutPage/>
+            </Dialog>
+        }
+        .into_any(),
+    })
+}
+
+/// A panel above the logo with a title bar (optional back button, close
+/// button) that takes keyboard focus when it opens.
+#[component]
+pub fn Dialog(
+    /// Title bar text.
+    #[prop(into)]
+    title: Signal<String>,
+    /// Where the back button goes; none when `None`.
+    back: Option<View>,
+    /// Buttons placed before the close button.
+    #[prop(optional)]
+    actions: Option<AnyView>,
+    /// Content.
+    children: Children,
+) -> impl IntoView {
+    let store = store();
+    let lang = lang();
+    let panel_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = panel_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <div class="popover panel" role="dialog" aria-label=move || title.get() tabindex="-1" node_ref=panel_ref>
+            <div class="panel-header">
+                {back.map(|to| view! {
+                    <button type="button" class="icon-button back" aria-label=t(lang, Msg::Back) on:click=move |_| store.view.set(to)>"‹"</button>
+                })}
+                <h2>{move || title.get()}</h2>
+                {actions}
+                <button type="button" class="icon-button" aria-label=t(lang, Msg::Close) on:click=move |_| store.view.set(View::Closed)>
+                    "×"
+                </button>
+            </div>
+            {children()}
+        </div>
+    }
+}
+
+/// An error sentence for a failed request, in plain words.
+pub fn error_text(lang: Lang, err: &crate::bridge::ClientError) -> String {
+    use crate::bridge::ClientError;
+    match err {
+        ClientError::Network(_) => t(lang, Msg::ServiceUnreachable).into(),
+        ClientError::Status { status: 401, .. } => t(lang, Msg::SessionExpired).into(),
+        ClientError::Status { status, body } => match body {
+            Some(b) if !b.message.is_empty() => b.message.clone(),
+            _ if *status >= 500 => t(lang, Msg::ServiceError).into(),
+            _ => t(lang, Msg::RequestRefused).into(),
+        },
+        ClientError::Decode(_) => t(lang, Msg::ServiceError).into(),
+        ClientError::Extension(_) => t(lang, Msg::ExtensionReloaded).into(),
     }
 }

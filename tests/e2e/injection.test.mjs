@@ -14,7 +14,7 @@ const echartUrl = (sim, demographicNo) => `${sim.url}${sim.contextPath}/casemgmt
 /** Opens the logo menu, then "About this page", and returns what it shows. */
 async function readAbout(tab) {
   await tab.click('.logo');
-  await tab.click('.menu-item');
+  await tab.click('.menu-item[data-action="about"]');
   await tab.waitForText('.about');
   return tab.evaluate((host) => {
     const root = document.querySelector(host).shadowRoot;
@@ -161,7 +161,7 @@ for (const browserName of BROWSERS) {
           const frame = tab.page.frames().find((f) => f.url().startsWith('chrome-extension://'));
           assert.ok(frame, 'the extension frame is on the page');
           await frame.locator(`${HOST} .logo`).click();
-          await frame.locator(`${HOST} .menu-item`).click();
+          await frame.locator(`${HOST} .menu-item[data-action="about"]`).click();
           const count = await frame.locator(`${HOST} [data-field="appointment-count"]`).textContent();
           assert.equal(Number(count), expectedToday(sims.strict.seed).length);
         } else {

@@ -1,1 +1,210 @@
-fn main() {}
+//! `cortico-bench`: the messaging service's performance figures, measured
+//! over real HTTP on loopback against the service running in this process
+//! on a scratch SQLite database with its production settings (WAL,
+//! `synchronous=FULL`, group commit).
+//!
+//! Prints one `name value unit` line per figure on stdout; progress goes to
+//! stderr. Run with
+//! `cargo run --profile server -p cortico-service --bin cortico-bench`
+//! (add `-- --quick` for a smoke test on a small dataset).
+//!
+//! Figures: `sqlite_single_row_commit_rate` (the raw SQLite reference),
+//! `send_throughput`, `send_p50_ms`, `send_p99_ms`, `send_batches_mean`
+//! (sends per commit), and the p50/p99 of `GET /api/conversations/triage`
+//! and `GET /api/unread` on a clinic with a million messages.
+
+// The crate root is src/bin/bench.rs, so its modules sit in bench/ by path.
+#[path = "bench/client.rs"]
+mod client;
+#[path = "bench/populate.rs"]
+mod populate;
+#[path = "bench/probe.rs"]
+mod probe;
+#[path = "bench/reads.rs"]
+mod reads;
+#[path = "bench/send.rs"]
+mod send;
+#[path = "bench/server.rs"]
+mod server;
+#[path = "bench/sqlite.rs"]
+mod sqlite;
+#[path = "bench/stats.rs"]
+mod stats;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+
+use crate::server::ScratchDir;
+use crate::stats::figure;
+
+/// Measures the messaging service.
+#[derive(Debug, Parser)]
+#[command(name = "cortico-bench")]
+struct Args {
+    /// Small dataset and short runs, for a smoke test.
+    #[arg(long)]
+    quick: bool,
+    /// Parent of the scratch data directories (default: the system temp directory).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Run only these parts (comma-separated); all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
+    /// Concurrent sending clients, one keep-alive connection each.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+}
+
+/// The parts of the benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// Raw SQLite single-row commits.
+    Sqlite,
+    /// Message sends.
+    Send,
+    /// Triage list and unread count on a large clinic.
+    Reads,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let runs = |part| args.only.is_empty() || args.only.contains(&part);
+    let began = Instant::now();
+    if runs(Part::Sqlite) {
+        sqlite_reference(&args, &parent).await?;
+    }
+    if runs(Part::Send) {
+        sends(&args, &parent).await?;
+    }
+    if runs(Part::Reads) {
+        lists(&args, &parent).await?;
+    }
+    eprintln!("bench: done in {:.0} s", began.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn sqlite_reference(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
+    let dir = ScratchDir::new(parent, "sqlite")?;
+    let how_long = Duration::from_secs(if args.quick { 1 } else { 3 });
+    eprintln!("bench: raw SQLite single-row commits for {how_long:?}");
+    let rate = sqlite::single_row_commit_rate(dir.path(), how_long).await?;
+    figure("sqlite_single_row_commit_rate", rate, "commits/s");
+    Ok(())
+}
+
+async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
+    let dir = ScratchDir::new(parent, "send")?;
+    let plan = send::Plan {
+        clients: args.clients,
+        staff: 8,
+        conversations: if args.quick { 100 } else { 500 },
+        warm_up: Duration::from_secs(if args.quick { 1 } else { 2 }),
+        measure: Duration::from_secs(if args.quick { 3 } else { 10 }),
+    };
+    let service = server::serve(server::open(dir.path()).await?).await?;
+    eprintln!(
+        "bench: sends: {} staff, {} conversations; {} clients for {:?} after {:?} warm-up",
+        plan.staff, plan.conversations, plan.clients, plan.measure, plan.warm_up
+    );
+    let (tokens, conversations) = send::setup(&service, &plan).await?;
+    if std::env::var("PROBE").is_ok() {
+        probe::probe(&service.state, &conversations).await?;
+        return Ok(());
+    }
+    let mut outcome = send::run(&service, &plan, &tokens, &conversations)
+        .await
+        .context("sending messages")?;
+    figure(
+        "send_throughput",
+        outcome.sent as f64 / plan.measure.as_secs_f64(),
+        "msg/s",
+    );
+    figure("send_p50_ms", outcome.latencies.percentile_ms(50.0), "ms");
+    figure("send_p99_ms", outcome.latencies.percentile_ms(99.0), "ms");
+    if outcome.commits > 0 {
+        figure(
+            "send_batches_mean",
+            outcome.sent as f64 / outcome.commits as f64,
+            "msg/commit",
+        );
+    }
+    eprintln!(
+        "bench: {} sends in {} commits ({:.0} commits/s)",
+        outcome.sent,
+        outcome.commits,
+        outcome.commits as f64 / plan.measure.as_secs_f64()
+    );
+    service.stop().await;
+    Ok(())
+}
+
+async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
+    let dir = ScratchDir::new(parent, "reads")?;
+    let size = if args.quick {
+        populate::Size {
+            conversations: 5_000,
+            patients: 1_500,
+        }
+    } else {
+        populate::Size {
+            conversations: 100_000,
+            patients: 30_000,
+        }
+    };
+    let app = server::open(dir.path()).await?;
+    let clinic_id = server::clinic(&app.state, "bench-clinic").await?;
+    let staff = populate::staff(&app.state, clinic_id).await?;
+    eprintln!(
+        "bench: populating {} conversations, {} messages, {} patients",
+        size.conversations,
+        size.conversations * 10,
+        size.patients
+    );
+    let began = Instant::now();
+    let db_file = dir.path().join("cortico.db");
+    populate::populate(&db_file, clinic_id, &staff, size, app.state.clock.now()).await?;
+    eprintln!(
+        "bench: populated in {:.1} s ({} MB)",
+        began.elapsed().as_secs_f64(),
+        std::fs::metadata(&db_file)?.len() / 1_000_000
+    );
+    let service = server::serve(app).await?;
+    let token = &staff[0].token;
+    let triage = reads::peek(service.addr, token, "/api/conversations/triage").await?;
+    let unread = reads::peek(service.addr, token, "/api/unread").await?;
+    eprintln!(
+        "bench: the measuring user's triage page has {} rows; unread count {}",
+        triage["items"].as_array().map_or(0, Vec::len),
+        unread["count"]
+    );
+    let (clients, warm_up, requests) = if args.quick {
+        (4, 50, 300)
+    } else {
+        (4, 200, 2_000)
+    };
+    for (name, path) in [
+        ("triage_list", "/api/conversations/triage"),
+        ("unread_count", "/api/unread"),
+    ] {
+        eprintln!("bench: GET {path} x{requests} from {clients} clients");
+        let mut latencies =
+            reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
+        figure(
+            &format!("{name}_p50_ms"),
+            latencies.percentile_ms(50.0),
+            "ms",
+        );
+        figure(
+            &format!("{name}_p99_ms"),
+            latencies.percentile_ms(99.0),
+            "ms",
+        );
+    }
+    service.stop().await;
+    Ok(())
+}

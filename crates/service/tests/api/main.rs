@@ -4,5 +4,11 @@
 mod common;
 
 mod attachments;
+mod audit;
 mod auth;
+mod bad_input;
 mod conversations;
+mod health;
+mod isolation;
+mod lists;
+mod stream;

@@ -1,0 +1,167 @@
+//! The service under test: opened in-process on a scratch data directory
+//! and served on a loopback port, as `cortico-service serve` does it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use cortico_protocol::api::Role;
+use cortico_service::app::{App, AppConfig};
+use cortico_service::crypto;
+use cortico_service::http::{self, AppState};
+use cortico_service::store::{clinics, sessions};
+
+/// A scratch directory removed when dropped.
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    /// A new empty directory under `parent`.
+    pub fn new(parent: &Path, label: &str) -> anyhow::Result<ScratchDir> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos();
+        let dir = parent.join(format!(
+            "cortico-bench-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(ScratchDir(dir))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running service.
+pub struct Service {
+    /// Handler state (the database, for setup and counters).
+    pub state: AppState,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    stopped: tokio::task::JoinHandle<()>,
+}
+
+impl Service {
+    /// Shuts the server down and waits until its writes are committed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.stopped.await;
+        let _ = self.state.db.flush().await;
+    }
+}
+
+/// Opens the service on `dir` (SQLite, the service's own pragmas) without serving yet.
+pub async fn open(dir: &Path) -> anyhow::Result<App> {
+    let db_file = dir.join("cortico.db");
+    let config = AppConfig {
+        data_dir: dir.to_path_buf(),
+        database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
+        // The `serve` default.
+        read_connections: 8,
+        trust_proxy: false,
+    };
+    App::open(&config).await
+}
+
+/// Serves an opened service on 127.0.0.1 until [`Service::stop`].
+pub async fn serve(app: App) -> anyhow::Result<Service> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    app.start_chores();
+    let App { state, shutdown } = app;
+    let router = http::router(state.clone());
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stopped = tokio::spawn(async move {
+        let signal = async move {
+            let _ = stop_rx.await;
+        };
+        if let Err(err) = http::serve(listener, router, shutdown, signal).await {
+            eprintln!("bench: the server stopped: {err}");
+        }
+    });
+    Ok(Service {
+        state,
+        addr,
+        stop,
+        stopped,
+    })
+}
+
+/// Creates a clinic; returns its id.
+pub async fn clinic(state: &AppState, slug: &str) -> anyhow::Result<i64> {
+    Ok(clinics::create(
+        &state.db,
+        slug,
+        &format!("{slug} clinic"),
+        state.clock.now(),
+    )
+    .await
+    .context("creating the clinic")?
+    .id)
+}
+
+/// A staff member with a live session, made in the store as the API tests
+/// do (signing in would spend Argon2 time per account).
+pub struct Staff {
+    /// Staff id.
+    pub id: i64,
+    /// Bearer token.
+    pub token: String,
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| crypto::hash_password("benchmark password"))
+}
+
+/// Creates a staff account and a session for it.
+pub async fn staff(
+    state: &AppState,
+    clinic_id: i64,
+    email: String,
+    name: String,
+    role: Role,
+) -> anyhow::Result<Staff> {
+    let now = state.clock.now();
+    let hash = password_hash().to_owned();
+    let (id, token) = state
+        .db
+        .write(move |w| {
+            Box::pin(async move {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO staff (clinic_id, email, name, role, password_hash, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(clinic_id)
+                .bind(&email)
+                .bind(&name)
+                .bind(role.as_str())
+                .bind(&hash)
+                .bind(now)
+                .fetch_one(&mut w.conn)
+                .await?;
+                let token = sessions::create(w, id, now).await?;
+                Ok((id, token))
+            })
+        })
+        .await
+        .context("creating a staff account")?;
+    Ok(Staff { id, token })
+}
+
+/// The change sequence number: it grows by one per committed write batch.
+pub async fn change_seq(state: &AppState) -> anyhow::Result<i64> {
+    Ok(cortico_service::store::lists::current_seq(state.db.read())
+        .await
+        .context("reading the change sequence")?)
+}
