@@ -93,7 +93,10 @@ fn js_message(err: &JsValue) -> String {
 }
 
 async fn raw(msg: &impl Serialize) -> Result<JsValue, ClientError> {
-    let msg = serde_wasm_bindgen::to_value(msg).map_err(|e| ClientError::Decode(e.to_string()))?;
+    // Plain objects, not `Map`s: Chrome passes messages as JSON.
+    let msg = msg
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
     send_message(&msg)
         .await
         .map_err(|e| ClientError::Extension(js_message(&e)))

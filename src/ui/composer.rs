@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{error_text, icons, lang, store, util, View};
-use crate::bridge::{self, ClientError, SendOutcome, Simple};
+use crate::bridge::{self, SendOutcome, Simple};
 use crate::i18n::{t, Msg};
 
 /// Where the message goes.
@@ -96,23 +96,28 @@ pub fn Composer(target: Target) -> impl IntoView {
         })
         .await
         {
-            if text.get_untracked().is_empty() {
-                text.set(draft.text);
+            // The composer may have closed while the draft was loading.
+            if text.try_get_untracked().is_some_and(|t| t.is_empty()) {
+                text.try_set(draft.text);
             }
-            if attachments.with_untracked(Vec::is_empty) {
-                attachments.set(draft.attachments);
+            if attachments.try_with_untracked(Vec::is_empty) == Some(true) {
+                attachments.try_set(draft.attachments);
             }
         }
     });
 
+    // Runs from timers and uploads too, possibly after the composer closed.
     let save_draft = move || {
-        let draft = Draft {
-            text: text.get_untracked(),
-            attachments: attachments.get_untracked(),
+        let (Some(text), Some(attachments), Some(key)) = (
+            text.try_get_untracked(),
+            attachments.try_get_untracked(),
+            key.try_get_value(),
+        ) else {
+            return;
         };
         let fields = DraftSave {
-            key: key.get_value(),
-            draft,
+            key,
+            draft: Draft { text, attachments },
         };
         leptos::task::spawn_local(async move {
             let _ = bridge::request::<serde::de::IgnoredAny>(&Simple {
@@ -128,7 +133,7 @@ pub fn Composer(target: Target) -> impl IntoView {
         let mine = edits.get_value();
         set_timeout(
             move || {
-                if edits.get_value() == mine {
+                if edits.try_get_value() == Some(mine) {
                     save_draft();
                 }
             },
@@ -196,7 +201,10 @@ pub fn Composer(target: Target) -> impl IntoView {
                     .await
                 }
             };
-            sending.set(false);
+            if sending.try_set(false).is_some() {
+                // The composer closed meanwhile; the outbox shows the result.
+                return;
+            }
             match outcome {
                 Ok(SendOutcome::Sent(sent)) => {
                     clear(text, attachments, save_draft);
@@ -209,9 +217,6 @@ pub fn Composer(target: Target) -> impl IntoView {
                     // The outbox holds it now and shows it as waiting.
                     clear(text, attachments, save_draft);
                     error.set(Some(t(lang, Msg::QueuedNotice).into()));
-                }
-                Err(e @ ClientError::Status { status: 401, .. }) => {
-                    error.set(Some(error_text(lang, &e)))
                 }
                 Err(e) => error.set(Some(error_text(lang, &e))),
             }
@@ -316,10 +321,13 @@ fn upload(
             .map_err(|e| error_text(lang, &e))
         }
         .await;
-        uploading.update(|n| *n -= 1);
+        // The composer may have closed during the upload.
+        if uploading.try_update(|n| *n -= 1).is_none() {
+            return;
+        }
         match result {
             Ok(info) => {
-                attachments.update(|v| {
+                attachments.try_update(|v| {
                     v.push(Attached {
                         id: info.id,
                         name: info.file_name,
@@ -328,7 +336,9 @@ fn upload(
                 });
                 save_draft();
             }
-            Err(message) => error.set(Some(format!("{name}: {message}"))),
+            Err(message) => {
+                error.try_set(Some(format!("{name}: {message}")));
+            }
         }
     });
 }

@@ -32,10 +32,13 @@ pub fn ConversationView(
             match bridge::get::<ConversationDetail>(&format!("/api/conversations/{id}")).await {
                 Ok(d) => {
                     let last = d.messages.last().map_or(0, |m| m.id);
-                    detail.set(Some(d));
-                    error.set(None);
-                    if last > marked_up_to.get_value() {
-                        marked_up_to.set_value(last);
+                    // The view may have closed while this was loading.
+                    if detail.try_set(Some(d)).is_some() {
+                        return;
+                    }
+                    error.try_set(None);
+                    if last > marked_up_to.try_get_value().unwrap_or(i64::MAX) {
+                        marked_up_to.try_set_value(last);
                         let _ = bridge::post_empty(
                             &format!("/api/conversations/{id}/read"),
                             Some(&MarkReadRequest {
@@ -45,7 +48,9 @@ pub fn ConversationView(
                         .await;
                     }
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };
@@ -187,10 +192,12 @@ pub fn FileLink(
                         .media_type
                         .unwrap_or_else(|| "application/octet-stream".into());
                     if util::save_file(&name, &d.data, &kind).is_err() {
-                        error.set(Some(t(lang, Msg::DownloadFailed).into()));
+                        error.try_set(Some(t(lang, Msg::DownloadFailed).into()));
                     }
                 }
-                Err(e) => error.set(Some(error_text(lang, &e))),
+                Err(e) => {
+                    error.try_set(Some(error_text(lang, &e)));
+                }
             }
         });
     };
@@ -219,7 +226,9 @@ fn Actions(id: i64, closed: Signal<bool>) -> impl IntoView {
                     store.updates.update(|n| *n += 1);
                     store.view.set(after);
                 }
-                Err(e) => error.set(Some(error_text(lang, &e))),
+                Err(e) => {
+                    error.try_set(Some(error_text(lang, &e)));
+                }
             }
         });
     };

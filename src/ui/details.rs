@@ -15,9 +15,14 @@ fn load<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     let data = RwSignal::new(None);
     let error = RwSignal::new(None);
     leptos::task::spawn_local(async move {
+        // The view may have closed while this was loading.
         match bridge::get::<T>(&path).await {
-            Ok(d) => data.set(Some(d)),
-            Err(e) => error.set(Some(e)),
+            Ok(d) => {
+                data.try_set(Some(d));
+            }
+            Err(e) => {
+                error.try_set(Some(e));
+            }
         }
     });
     (data, error)

@@ -199,7 +199,8 @@ pub fn error_text(lang: Lang, err: &crate::bridge::ClientError) -> String {
             _ if *status >= 500 => t(lang, Msg::ServiceError).into(),
             _ => t(lang, Msg::RequestRefused).into(),
         },
-        ClientError::Decode(_) => t(lang, Msg::ServiceError).into(),
-        ClientError::Extension(_) => t(lang, Msg::ExtensionReloaded).into(),
+        // The details help the clinic's IT support; they never hold patient data.
+        ClientError::Decode(detail) => format!("{} ({detail})", t(lang, Msg::ServiceError)),
+        ClientError::Extension(detail) => format!("{} ({detail})", t(lang, Msg::ExtensionReloaded)),
     }
 }

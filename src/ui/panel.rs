@@ -51,14 +51,17 @@ pub fn Panel() -> impl IntoView {
             if store.tab.get_untracked() != tab {
                 return;
             }
-            loading.set(false);
+            // The panel may have closed while this was loading.
+            loading.try_set(false);
             match result {
                 Ok(p) => {
                     store.cache(tab, p.clone());
-                    page.set(Some(p));
-                    error.set(None);
+                    page.try_set(Some(p));
+                    error.try_set(None);
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     });
@@ -73,13 +76,17 @@ pub fn Panel() -> impl IntoView {
             match bridge::get::<ConversationPage>(&list_path(tab, demographic_no, Some(&cursor)))
                 .await
             {
-                Ok(more) => page.update(|p| {
-                    if let Some(p) = p {
-                        p.items.extend(more.items);
-                        p.next_cursor = more.next_cursor;
-                    }
-                }),
-                Err(e) => error.set(Some(e)),
+                Ok(more) => {
+                    page.try_update(|p| {
+                        if let Some(p) = p {
+                            p.items.extend(more.items);
+                            p.next_cursor = more.next_cursor;
+                        }
+                    });
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };

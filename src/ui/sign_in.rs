@@ -66,10 +66,10 @@ pub fn SignIn() -> impl IntoView {
                 fields,
             })
             .await;
-            busy.set(false);
+            busy.try_set(false);
             match result {
                 Ok(session) => {
-                    password.set(String::new());
+                    password.try_set(String::new());
                     reason.set(None);
                     let name = session
                         .me
@@ -80,9 +80,11 @@ pub fn SignIn() -> impl IntoView {
                     store.notify(format!("{} {name}", t(lang, Msg::SignedInConfirmation)));
                 }
                 Err(ClientError::Status { status: 401, .. }) => {
-                    error.set(Some(t(lang, Msg::WrongCredentials).into()))
+                    error.try_set(Some(t(lang, Msg::WrongCredentials).into()));
                 }
-                Err(e) => error.set(Some(error_text(lang, &e))),
+                Err(e) => {
+                    error.try_set(Some(error_text(lang, &e)));
+                }
             }
         });
     };

@@ -200,8 +200,8 @@ async fn sender(
         match send(&client, &base, &token, conversation, &key).await {
             Ok((StatusCode::CREATED, _)) => sent.acked.push((conversation, key)),
             Ok((status, json)) if status.is_server_error() => {
-                sent.unknown.push((conversation, key));
                 eprintln!("send {key} answered {status}: {json}");
+                sent.unknown.push((conversation, key));
             }
             Ok((status, json)) => panic!("send {key} answered {status}: {json}"),
             Err(_) => {
@@ -353,6 +353,13 @@ async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once(
             "acknowledged message {key} must be stored exactly once"
         );
     }
+    eprintln!(
+        "after the restart: {} of the unanswered sends had been committed",
+        unknown
+            .iter()
+            .filter(|(_, k)| stored.contains_key(k))
+            .count()
+    );
     for (_, key) in &unknown {
         assert!(
             stored.get(key).copied().unwrap_or(0) <= 1,

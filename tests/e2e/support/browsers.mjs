@@ -8,6 +8,8 @@ import puppeteer from 'puppeteer-core';
 import { EXTENSION_DIR, tempDir } from './servers.mjs';
 
 export const HOST = '#cortico-plugin-host';
+const GECKO_ID = 'oscar-messaging@cortico.health';
+const FIREFOX_UUID = '6b1f3c1e-0c2a-4f6e-9d7b-2f3c4d5e6f70';
 
 export const BROWSERS = (process.env.E2E_BROWSERS ?? 'chromium,firefox').split(',');
 
@@ -40,6 +42,8 @@ export async function launch(name, { extensionDir = EXTENSION_DIR, locale } = {}
       protocol: 'webDriverBiDi',
       userDataDir: tempDir('cortico-firefox-'),
       extraPrefsFirefox: {
+        // A fixed internal address for the add-on, so tests can open its options page.
+        'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
         'intl.accept_languages': locale ?? 'en-US',
         'intl.locale.requested': locale ?? 'en-US',
         // Tests talk to servers on 127.0.0.1 only.
@@ -58,6 +62,12 @@ class ChromiumBrowser {
     this.context = context;
   }
 
+  /** The extension's base URL (chrome-extension://<id>). */
+  async extensionBase() {
+    const sw = this.context.serviceWorkers()[0] ?? (await this.context.waitForEvent('serviceworker'));
+    return sw.url().split('/').slice(0, 3).join('/');
+  }
+
   async newTab() {
     const page = await this.context.newPage();
     return new Tab(this, page, (inner) => `${HOST} ${inner}`);
@@ -74,6 +84,11 @@ class FirefoxBrowser {
     this.browser = browser;
   }
 
+  /** The extension's base URL (moz-extension://<uuid>). */
+  async extensionBase() {
+    return `moz-extension://${FIREFOX_UUID}`;
+  }
+
   async newTab() {
     const page = await this.browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
@@ -82,6 +97,21 @@ class FirefoxBrowser {
 
   async close() {
     await this.browser.close();
+  }
+}
+
+/** Points the extension at a service through its options page, as an IT person would. */
+export async function setServiceUrl(browser, url) {
+  const tab = await browser.newTab();
+  try {
+    await tab.goto(`${await browser.extensionBase()}/options.html`);
+    await tab.evaluate((u) => {
+      document.getElementById('service-url').value = u;
+    }, url);
+    await tab.evaluate(() => document.querySelector('#settings button[type=submit]').click());
+    await tab.waitFor(() => document.getElementById('status').className === 'ok', undefined, { message: 'the options page to save' });
+  } finally {
+    await tab.close();
   }
 }
 

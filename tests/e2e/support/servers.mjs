@@ -81,3 +81,61 @@ export async function startOscarSim({ variant = 'classic', csp = 'none', appoint
 export function tempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
+
+/** Runs a cortico-service admin command against a data directory. */
+export async function serviceCli(dataDir, args, env = {}) {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(path.join(BIN_DIR, 'cortico-service'), ['--data-dir', dataDir, ...args], { env: { ...process.env, RUST_LOG: 'warn', ...env } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`cortico-service ${args.join(' ')} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export const STAFF_PASSWORD = 'synthetic-test-password';
+
+/**
+ * The messaging service on a fresh data directory, with one clinic
+ * ("medicalclinic") and a doctor and an MOA whose password is STAFF_PASSWORD.
+ */
+export async function startService({ dataDir = tempDir('cortico-service-'), env = {}, extra = [] } = {}) {
+  const fresh = !(await import('node:fs')).existsSync(path.join(dataDir, 'cortico.db'));
+  if (fresh) {
+    await serviceCli(dataDir, ['clinic', 'create', '--slug', 'medicalclinic', '--name', 'Lakeshore Family Health']);
+    await serviceCli(dataDir, ['clinic', 'set', '--slug', 'medicalclinic', '--patient-initiated', 'on']);
+    for (const [email, name, role, provider] of [
+      ['helen.marchetti@lakeshore.example', 'Dr. Helen Marchetti', 'doctor', '100001'],
+      ['lucy.tremblay@lakeshore.example', 'Lucy Tremblay', 'moa', '100090'],
+    ]) {
+      await serviceCli(dataDir, ['staff', 'create', '--clinic', 'medicalclinic', '--email', email, '--name', name, '--role', role, '--provider-no', provider], { CORTICO_PASSWORD: STAFF_PASSWORD });
+    }
+  }
+  const server = await startServer('cortico-service', ['--data-dir', dataDir, 'serve', '--bind', '127.0.0.1:0', ...extra], { env, name: 'cortico-service' });
+  return Object.assign(server, {
+    dataDir,
+    doctor: { clinic: 'medicalclinic', email: 'helen.marchetti@lakeshore.example', password: STAFF_PASSWORD, name: 'Dr. Helen Marchetti' },
+    moa: { clinic: 'medicalclinic', email: 'lucy.tremblay@lakeshore.example', password: STAFF_PASSWORD, name: 'Lucy Tremblay' },
+  });
+}
+
+/** Signs in over HTTP and returns a small API client for the test's own checks. */
+export async function apiClient(service, who) {
+  const res = await fetch(`${service.url}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clinic: who.clinic, email: who.email, password: who.password }),
+  });
+  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const { token } = await res.json();
+  const call = async (method, p, json) => {
+    const r = await fetch(`${service.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+      body: json ? JSON.stringify(json) : undefined,
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+  return { token, get: (p) => call('GET', p), post: (p, json) => call('POST', p, json) };
+}

@@ -23,9 +23,7 @@ CREATE TABLE staff (
     -- Argon2id PHC string.
     password_hash TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0,
-    -- Failed sign-ins in the current 15-minute window, and the lock that ten of them set.
-    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
-    failed_window_start INTEGER NOT NULL DEFAULT 0,
+    -- Set when ten sign-ins failed within fifteen minutes (see rate_events).
     locked_until INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     UNIQUE (clinic_id, email)
@@ -160,12 +158,14 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
--- Fixed-window counters for rate limits, shared by every instance.
-CREATE TABLE rate_limits (
-    key TEXT PRIMARY KEY,
-    window_start INTEGER NOT NULL,
-    count INTEGER NOT NULL
+-- Recent attempts per key (address, account, uploader), for sliding-window
+-- rate limits and lockouts shared by every instance. Old rows are pruned as
+-- keys are checked.
+CREATE TABLE rate_events (
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL
 );
+CREATE INDEX rate_events_by_key ON rate_events (key, at);
 
 -- The change sequence behind the live stream's event ids.
 CREATE TABLE counters (

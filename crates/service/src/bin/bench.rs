@@ -16,10 +16,10 @@
 // The crate root is src/bin/bench.rs, so its modules sit in bench/ by path.
 #[path = "bench/client.rs"]
 mod client;
+#[path = "bench/cpu.rs"]
+mod cpu;
 #[path = "bench/populate.rs"]
 mod populate;
-#[path = "bench/probe.rs"]
-mod probe;
 #[path = "bench/reads.rs"]
 mod reads;
 #[path = "bench/send.rs"]
@@ -53,6 +53,9 @@ struct Args {
     /// Run only these parts (comma-separated); all by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Part>,
+    /// Keep the scratch data directories (their paths go to stderr).
+    #[arg(long)]
+    keep: bool,
     /// Concurrent sending clients, one keep-alive connection each.
     #[arg(long, default_value_t = 64)]
     clients: usize,
@@ -89,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn sqlite_reference(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
-    let dir = ScratchDir::new(parent, "sqlite")?;
+    let dir = ScratchDir::new(parent, "sqlite", args.keep)?;
     let how_long = Duration::from_secs(if args.quick { 1 } else { 3 });
     eprintln!("bench: raw SQLite single-row commits for {how_long:?}");
     let rate = sqlite::single_row_commit_rate(dir.path(), how_long).await?;
@@ -98,7 +101,7 @@ async fn sqlite_reference(args: &Args, parent: &std::path::Path) -> anyhow::Resu
 }
 
 async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
-    let dir = ScratchDir::new(parent, "send")?;
+    let dir = ScratchDir::new(parent, "send", args.keep)?;
     let plan = send::Plan {
         clients: args.clients,
         staff: 8,
@@ -112,10 +115,6 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         plan.staff, plan.conversations, plan.clients, plan.measure, plan.warm_up
     );
     let (tokens, conversations) = send::setup(&service, &plan).await?;
-    if std::env::var("PROBE").is_ok() {
-        probe::probe(&service.state, &conversations).await?;
-        return Ok(());
-    }
     let mut outcome = send::run(&service, &plan, &tokens, &conversations)
         .await
         .context("sending messages")?;
@@ -134,17 +133,18 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         );
     }
     eprintln!(
-        "bench: {} sends in {} commits ({:.0} commits/s)",
+        "bench: {} sends in {} commits ({:.0} commits/s); {}",
         outcome.sent,
         outcome.commits,
-        outcome.commits as f64 / plan.measure.as_secs_f64()
+        outcome.commits as f64 / plan.measure.as_secs_f64(),
+        outcome.cpu
     );
     service.stop().await;
     Ok(())
 }
 
 async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
-    let dir = ScratchDir::new(parent, "reads")?;
+    let dir = ScratchDir::new(parent, "reads", args.keep)?;
     let size = if args.quick {
         populate::Size {
             conversations: 5_000,
@@ -191,7 +191,13 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         ("triage_list", "/api/conversations/triage"),
         ("unread_count", "/api/unread"),
     ] {
-        eprintln!("bench: GET {path} x{requests} from {clients} clients");
+        // Start each measurement with the writer idle (no audit backlog of the previous one).
+        let flush = Instant::now();
+        service.state.db.flush().await?;
+        eprintln!(
+            "bench: GET {path} x{requests} from {clients} clients (writer idle after {} ms)",
+            flush.elapsed().as_millis()
+        );
         let mut latencies =
             reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
         figure(
@@ -205,6 +211,11 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
             "ms",
         );
     }
+    let flush = Instant::now();
     service.stop().await;
+    eprintln!(
+        "bench: the writer caught up {} ms after the last read",
+        flush.elapsed().as_millis()
+    );
     Ok(())
 }

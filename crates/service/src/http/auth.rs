@@ -98,12 +98,7 @@ async fn sign_in(
         .db
         .write(move |w| {
             Box::pin(async move {
-                sqlx::query(
-                    "UPDATE staff SET failed_sign_ins = 0, failed_window_start = 0 WHERE id = $1",
-                )
-                .bind(staff_id)
-                .execute(&mut w.conn)
-                .await?;
+                rate_limit::reset(w, &staff::failure_key(staff_id)).await?;
                 audit::append(
                     w,
                     now,

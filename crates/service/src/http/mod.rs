@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .merge(attachments::router())
         .merge(health::router())
         .merge(openapi::router())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -103,4 +105,19 @@ pub async fn serve(
     )
     .with_graceful_shutdown(signal)
     .await
+}
+
+/// Unknown paths get a JSON 404 like every other error.
+async fn unknown_route() -> error::ApiError {
+    error::ApiError::NotFound("No such resource.".into())
+}
+
+/// A known path with the wrong method.
+async fn method_not_allowed() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = cortico_protocol::api::ErrorBody {
+        code: "method_not_allowed".into(),
+        message: "This method is not allowed here.".into(),
+    };
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }

@@ -104,7 +104,13 @@ async fn follow(
         let mut resync = false;
         tokio::select! {
             received = changes.recv() => match received {
-                Ok(batch) => collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq),
+                Ok(batch) => {
+                    if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq)
+                        && !session_alive(&state, token_session).await
+                    {
+                        return;
+                    }
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => { resync = true; relevant = true; }
                 Err(broadcast::error::RecvError::Closed) => return,
             },
@@ -126,7 +132,13 @@ async fn follow(
         loop {
             tokio::select! {
                 received = changes.recv() => match received {
-                    Ok(batch) => collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq),
+                    Ok(batch) => {
+                        if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq)
+                            && !session_alive(&state, token_session).await
+                        {
+                            return;
+                        }
+                    }
                     Err(broadcast::error::RecvError::Lagged(_)) => resync = true,
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
@@ -161,6 +173,8 @@ async fn follow(
 }
 
 /// Keeps the changes this staff member should hear about.
+/// Returns true when the batch holds a change to this staff member's
+/// account (a session ended): the caller re-checks the session.
 fn collect(
     batch: &[crate::db::Change],
     clinic_id: i64,
@@ -168,17 +182,22 @@ fn collect(
     changed: &mut Vec<i64>,
     relevant: &mut bool,
     last_seq: &mut i64,
-) {
+) -> bool {
+    let mut account = false;
     for change in batch {
         if change.clinic_id != clinic_id || change.staff_id.is_some_and(|s| s != staff_id) {
             continue;
         }
-        *relevant = true;
-        *last_seq = (*last_seq).max(change.seq);
-        if let Some(id) = change.conversation_id {
-            changed.push(id);
+        match change.conversation_id {
+            Some(id) => {
+                *relevant = true;
+                *last_seq = (*last_seq).max(change.seq);
+                changed.push(id);
+            }
+            None => account = change.staff_id == Some(staff_id),
         }
     }
+    account
 }
 
 async fn session_alive(state: &AppState, session_id: i64) -> bool {

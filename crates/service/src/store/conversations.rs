@@ -272,6 +272,21 @@ pub async fn start(
     db.write(move |w| {
         Box::pin(async move {
             if let Some((conversation_id, message_id)) = replay(w, actor, &out.idempotency_key).await? {
+                // A retry of this very start, or a key reused by mistake?
+                let first: Option<i64> = sqlx::query_scalar(
+                    "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                     JOIN patients p ON p.id = c.patient_id
+                     WHERE m.conversation_id = $1 AND p.demographic_no = $2 ORDER BY m.id LIMIT 1",
+                )
+                .bind(conversation_id)
+                .bind(i64::from(patient.demographic_no))
+                .fetch_optional(&mut w.conn)
+                .await?;
+                if first != Some(message_id) {
+                    return Err(StoreError::Conflict(
+                        "This idempotency_key was already used for another message.".into(),
+                    ));
+                }
                 return Ok(Sent { conversation_id, message_id, replayed: true });
             }
             let patient_id = patients::upsert(w, clinic_id, &patient, now).await?;

@@ -1,9 +1,37 @@
-//! Fixed-window rate limits kept in the database, so every service
-//! instance counts against the same limit.
+//! Sliding-window rate limits kept in the database, so every service
+//! instance counts against the same limit: "at most `limit` in any
+//! `window_ms`", with no burst allowed at a window's edge.
 
 use super::{Result, WriteCtx};
 
-/// Counts one attempt for `key`; true while the window holds at most `limit`.
+/// Attempts for `key` within the window ending at `now`.
+pub async fn count(w: &mut WriteCtx, key: &str, now: i64, window_ms: i64) -> Result<i64> {
+    // Older events can never matter again.
+    sqlx::query("DELETE FROM rate_events WHERE key = $1 AND at <= $2")
+        .bind(key)
+        .bind(now - window_ms)
+        .execute(&mut w.conn)
+        .await?;
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut w.conn)
+            .await?,
+    )
+}
+
+/// Records one attempt for `key`.
+pub async fn record(w: &mut WriteCtx, key: &str, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
+        .bind(key)
+        .bind(now)
+        .execute(&mut w.conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts an attempt for `key` when fewer than `limit` happened in the
+/// window; false (and nothing counted) when the limit is reached.
 pub async fn hit(
     w: &mut WriteCtx,
     key: &str,
@@ -11,25 +39,16 @@ pub async fn hit(
     window_ms: i64,
     limit: i64,
 ) -> Result<bool> {
-    // language=SQL
-    let count: i64 = sqlx::query_scalar(
-        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
-         ON CONFLICT (key) DO UPDATE SET
-             count = CASE WHEN rate_limits.window_start + $3 <= $2 THEN 1 ELSE rate_limits.count + 1 END,
-             window_start = CASE WHEN rate_limits.window_start + $3 <= $2 THEN $2 ELSE rate_limits.window_start END
-         RETURNING count",
-    )
-    .bind(key)
-    .bind(now)
-    .bind(window_ms)
-    .fetch_one(&mut w.conn)
-    .await?;
-    Ok(count <= limit)
+    if count(w, key, now, window_ms).await? >= limit {
+        return Ok(false);
+    }
+    record(w, key, now).await?;
+    Ok(true)
 }
 
-/// Forgets the counter for `key` (after a success).
+/// Forgets the attempts of `key` (after a success).
 pub async fn reset(w: &mut WriteCtx, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+    sqlx::query("DELETE FROM rate_events WHERE key = $1")
         .bind(key)
         .execute(&mut w.conn)
         .await?;

@@ -95,11 +95,18 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<Sessi
 pub async fn revoke(db: &Db, session_id: i64, now: i64) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-                .bind(session_id)
-                .bind(now)
-                .execute(&mut w.conn)
-                .await?;
+            let ended: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+                 RETURNING staff_id, (SELECT clinic_id FROM staff WHERE staff.id = sessions.staff_id)",
+            )
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(&mut w.conn)
+            .await?;
+            if let Some((staff_id, clinic_id)) = ended {
+                // Open live streams of this staff member re-check their session now.
+                w.changed(clinic_id, None, Some(staff_id));
+            }
             Ok(())
         })
     })
@@ -113,6 +120,11 @@ pub async fn revoke_all(w: &mut WriteCtx, staff_id: i64, now: i64) -> Result<()>
         .bind(now)
         .execute(&mut w.conn)
         .await?;
+    let clinic_id: i64 = sqlx::query_scalar("SELECT clinic_id FROM staff WHERE id = $1")
+        .bind(staff_id)
+        .fetch_one(&mut w.conn)
+        .await?;
+    w.changed(clinic_id, None, Some(staff_id));
     Ok(())
 }
 

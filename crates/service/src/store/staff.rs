@@ -3,7 +3,7 @@
 use cortico_protocol::api::Role;
 use sqlx::AnyPool;
 
-use super::{Db, Result, StoreError};
+use super::{rate_limit, Db, Result, StoreError};
 use crate::clock::MINUTE;
 use crate::crypto;
 
@@ -150,34 +150,30 @@ pub async fn by_id(pool: &AnyPool, clinic_id: i64, id: i64) -> Result<Staff> {
     .ok_or(StoreError::NotFound("No such staff member."))
 }
 
-/// Records a failed sign-in; returns the lock expiry when this one locked the account.
+/// The rate-event key of an account's failed sign-ins.
+pub fn failure_key(staff_id: i64) -> String {
+    format!("sign-in-failure:{staff_id}")
+}
+
+/// Records a failed sign-in; when it is the tenth within any fifteen
+/// minutes, locks the account for fifteen minutes and returns until when.
 pub async fn record_failure(db: &Db, staff_id: i64, now: i64) -> Result<Option<i64>> {
     db.write(move |w| {
         Box::pin(async move {
-            // A new window starts when the last one is over.
-            // language=SQL
-            let (failures, locked_until): (i64, i64) = sqlx::query_as(
-                "UPDATE staff SET
-                     failed_sign_ins = CASE WHEN failed_window_start + $2 <= $3 THEN 1 ELSE failed_sign_ins + 1 END,
-                     failed_window_start = CASE WHEN failed_window_start + $2 <= $3 THEN $3 ELSE failed_window_start END
-                 WHERE id = $1
-                 RETURNING failed_sign_ins, locked_until",
-            )
-            .bind(staff_id)
-            .bind(FAILURE_WINDOW)
-            .bind(now)
-            .fetch_one(&mut w.conn)
-            .await?;
-            if failures >= MAX_FAILURES && locked_until <= now {
-                let until = now + FAILURE_WINDOW;
-                sqlx::query("UPDATE staff SET locked_until = $2, failed_sign_ins = 0, failed_window_start = 0 WHERE id = $1")
-                    .bind(staff_id)
-                    .bind(until)
-                    .execute(&mut w.conn)
-                    .await?;
-                return Ok(Some(until));
+            let key = failure_key(staff_id);
+            rate_limit::record(w, &key, now).await?;
+            if rate_limit::count(w, &key, now, FAILURE_WINDOW).await? < MAX_FAILURES {
+                return Ok(None);
             }
-            Ok(None)
+            let until = now + FAILURE_WINDOW;
+            sqlx::query("UPDATE staff SET locked_until = $2 WHERE id = $1")
+                .bind(staff_id)
+                .bind(until)
+                .execute(&mut w.conn)
+                .await?;
+            // The lock is the penalty; counting starts afresh after it.
+            rate_limit::reset(w, &key).await?;
+            Ok(Some(until))
         })
     })
     .await
@@ -199,7 +195,7 @@ pub async fn reset_password(
     db.write(move |w| {
         Box::pin(async move {
             let id: Option<i64> = sqlx::query_scalar(
-                "UPDATE staff SET password_hash = $3, failed_sign_ins = 0, locked_until = 0
+                "UPDATE staff SET password_hash = $3, locked_until = 0
                  WHERE clinic_id = $1 AND email = $2 RETURNING id",
             )
             .bind(clinic_id)
@@ -208,6 +204,7 @@ pub async fn reset_password(
             .fetch_optional(&mut w.conn)
             .await?;
             let id = id.ok_or(StoreError::NotFound("No such staff member."))?;
+            rate_limit::reset(w, &failure_key(id)).await?;
             super::sessions::revoke_all(w, id, now).await
         })
     })

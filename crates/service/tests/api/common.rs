@@ -271,6 +271,20 @@ pub struct EventStream {
 }
 
 impl EventStream {
+    /// True when the server closes the stream within `limit` (events before
+    /// the end are skipped).
+    pub async fn ends_within(&mut self, limit: std::time::Duration) -> bool {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None) => return true,
+                Ok(Some(_)) => continue,
+            }
+        }
+    }
+
     /// The next event, or `None` when none arrives within `limit`.
     pub async fn next_within(&mut self, limit: std::time::Duration) -> Option<SseEvent> {
         use futures::StreamExt;

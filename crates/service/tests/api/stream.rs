@@ -224,3 +224,46 @@ async fn the_stream_needs_a_valid_session() {
         .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_users_open_streams_at_once() {
+    let app = TestApp::new().await;
+    let clinic = app.clinic("medicalclinic").await;
+    let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
+    let mut stream = app.stream(&moa, None).await;
+    next_update(&mut stream).await;
+    let (status, _) = app
+        .call(Method::POST, "/api/auth/sign-out", Some(&moa.token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        stream.ends_within(PROMPTLY).await,
+        "the stream closes when its session ends"
+    );
+}
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_streams_but_not_a_colleagues() {
+    let app = TestApp::new().await;
+    let clinic = app.clinic("medicalclinic").await;
+    let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
+    let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
+    let mut moa_stream = app.stream(&moa, None).await;
+    let mut doctor_stream = app.stream(&doctor, None).await;
+    next_update(&mut moa_stream).await;
+    next_update(&mut doctor_stream).await;
+    cortico_service::store::staff::set_disabled(
+        &app.state.db,
+        clinic,
+        "moa@c.example",
+        true,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert!(moa_stream.ends_within(PROMPTLY).await);
+    assert!(
+        !doctor_stream.ends_within(QUIET).await,
+        "a colleague's stream stays open"
+    );
+}

@@ -14,6 +14,7 @@ use hyper::StatusCode;
 use rand::Rng;
 
 use crate::client::Conn;
+use crate::cpu;
 use crate::server::{self, Service};
 use crate::stats::Latencies;
 
@@ -39,6 +40,8 @@ pub struct Outcome {
     pub latencies: Latencies,
     /// Committed write batches within the measured time.
     pub commits: i64,
+    /// Where the CPU went during the measured time.
+    pub cpu: String,
 }
 
 /// Creates the clinic, staff and conversations the clients write into.
@@ -122,7 +125,7 @@ pub async fn run(
                 n += 1;
                 let json = serde_json::json!({
                     "body": body(&key),
-                    "allow_replies": n % 3 == 0,
+                    "allow_replies": n % 3 == 1,
                     "idempotency_key": key,
                 })
                 .to_string();
@@ -148,13 +151,16 @@ pub async fn run(
     // The commit count over the window, from the change sequence.
     tokio::time::sleep_until(window_start.into()).await;
     let seq_start = server::change_seq(&service.state).await?;
+    let cpu_start = cpu::Snapshot::take();
     tokio::time::sleep_until(window_end.into()).await;
+    let cpu = cpu::Snapshot::take().summary_since(&cpu_start, plan.measure);
     let seq_end = server::change_seq(&service.state).await?;
 
     let mut outcome = Outcome {
         sent: 0,
         latencies: Latencies::default(),
         commits: seq_end - seq_start,
+        cpu,
     };
     for client in clients {
         let (sent, latencies) = client.await.context("a client panicked")??;

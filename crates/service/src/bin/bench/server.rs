@@ -12,12 +12,15 @@ use cortico_service::crypto;
 use cortico_service::http::{self, AppState};
 use cortico_service::store::{clinics, sessions};
 
-/// A scratch directory removed when dropped.
-pub struct ScratchDir(PathBuf);
+/// A scratch directory removed when dropped, unless kept for a look.
+pub struct ScratchDir {
+    path: PathBuf,
+    keep: bool,
+}
 
 impl ScratchDir {
     /// A new empty directory under `parent`.
-    pub fn new(parent: &Path, label: &str) -> anyhow::Result<ScratchDir> {
+    pub fn new(parent: &Path, label: &str, keep: bool) -> anyhow::Result<ScratchDir> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
             .as_nanos();
@@ -26,18 +29,23 @@ impl ScratchDir {
             std::process::id()
         ));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(ScratchDir(dir))
+        if keep {
+            eprintln!("bench: data in {}", dir.display());
+        }
+        Ok(ScratchDir { path: dir, keep })
     }
 
     /// Its path.
     pub fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -161,7 +169,7 @@ pub async fn staff(
 
 /// The change sequence number: it grows by one per committed write batch.
 pub async fn change_seq(state: &AppState) -> anyhow::Result<i64> {
-    Ok(cortico_service::store::lists::current_seq(state.db.read())
+    cortico_service::store::lists::current_seq(state.db.read())
         .await
-        .context("reading the change sequence")?)
+        .context("reading the change sequence")
 }
