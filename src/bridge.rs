@@ -86,10 +86,7 @@ struct Reply {
 /// An error message of a JS exception, also when it comes from another
 /// compartment (Firefox content scripts), where `instanceof Error` fails.
 fn js_message(err: &JsValue) -> String {
-    js_sys::Reflect::get(err, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| format!("{err:?}"))
+    js_sys::Reflect::get(err, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{err:?}"))
 }
 
 async fn raw(msg: &impl Serialize) -> Result<JsValue, ClientError> {
@@ -97,9 +94,7 @@ async fn raw(msg: &impl Serialize) -> Result<JsValue, ClientError> {
     let msg = msg
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| ClientError::Decode(e.to_string()))?;
-    send_message(&msg)
-        .await
-        .map_err(|e| ClientError::Extension(js_message(&e)))
+    send_message(&msg).await.map_err(|e| ClientError::Extension(js_message(&e)))
 }
 
 fn error_body(value: &JsValue) -> Option<ErrorBody> {
@@ -111,22 +106,14 @@ fn error_body(value: &JsValue) -> Option<ErrorBody> {
 pub async fn request<T: DeserializeOwned>(msg: &impl Serialize) -> Result<T, ClientError> {
     let value = raw(msg).await?;
     if value.is_undefined() || value.is_null() {
-        return Err(ClientError::Extension(
-            "no answer from the background script".into(),
-        ));
+        return Err(ClientError::Extension("no answer from the background script".into()));
     }
-    let reply: Reply = serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| ClientError::Decode(e.to_string()))?;
+    let reply: Reply = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| ClientError::Decode(e.to_string()))?;
     if reply.network {
-        return Err(ClientError::Network(
-            error_body(&value).map(|b| b.message).unwrap_or_default(),
-        ));
+        return Err(ClientError::Network(error_body(&value).map(|b| b.message).unwrap_or_default()));
     }
     if !reply.ok {
-        return Err(ClientError::Status {
-            status: reply.status,
-            body: error_body(&value),
-        });
+        return Err(ClientError::Status { status: reply.status, body: error_body(&value) });
     }
     let body = js_sys::Reflect::get(&value, &"body".into()).unwrap_or(JsValue::NULL);
     serde_wasm_bindgen::from_value(body).map_err(|e| ClientError::Decode(e.to_string()))
@@ -144,25 +131,12 @@ struct ApiCall<'a, B: Serialize> {
 
 /// `GET path` on the service.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
-    request(&ApiCall::<()> {
-        kind: "api",
-        method: "GET",
-        path,
-        json: None,
-    })
-    .await
+    request(&ApiCall::<()> { kind: "api", method: "GET", path, json: None }).await
 }
 
 /// `POST path` with a JSON body, expecting nothing back (204).
 pub async fn post_empty<B: Serialize>(path: &str, body: Option<&B>) -> Result<(), ClientError> {
-    request::<serde::de::IgnoredAny>(&ApiCall {
-        kind: "api",
-        method: "POST",
-        path,
-        json: body,
-    })
-    .await
-    .map(|_| ())
+    request::<serde::de::IgnoredAny>(&ApiCall { kind: "api", method: "POST", path, json: body }).await.map(|_| ())
 }
 
 /// What happened to a send.
@@ -183,32 +157,18 @@ struct SendCall<'a, B: Serialize> {
 }
 
 /// A message send through the background's outbox.
-pub async fn send<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<SendOutcome<T>, ClientError> {
-    let value = raw(&SendCall {
-        kind: "send",
-        path,
-        json: body,
-    })
-    .await?;
-    let reply: Reply = serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| ClientError::Decode(e.to_string()))?;
+pub async fn send<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<SendOutcome<T>, ClientError> {
+    let value = raw(&SendCall { kind: "send", path, json: body }).await?;
+    let reply: Reply = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| ClientError::Decode(e.to_string()))?;
     if reply.queued {
         let why = error_body(&value).map(|b| b.message).unwrap_or_default();
         return Ok(SendOutcome::Queued(why));
     }
     if !reply.ok {
-        return Err(ClientError::Status {
-            status: reply.status,
-            body: error_body(&value),
-        });
+        return Err(ClientError::Status { status: reply.status, body: error_body(&value) });
     }
     let body = js_sys::Reflect::get(&value, &"body".into()).unwrap_or(JsValue::NULL);
-    serde_wasm_bindgen::from_value(body)
-        .map(SendOutcome::Sent)
-        .map_err(|e| ClientError::Decode(e.to_string()))
+    serde_wasm_bindgen::from_value(body).map(SendOutcome::Sent).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
 /// A request with only a `type` and fields, e.g. `{"type": "signOut"}`.
@@ -243,20 +203,15 @@ fn open_port(handler: std::rc::Rc<dyn Fn(JsValue)>) {
     };
     let h = handler.clone();
     let on_message = Closure::<dyn Fn(JsValue)>::new(move |msg| h(msg));
-    port.on_message()
-        .add_listener(on_message.as_ref().unchecked_ref());
+    port.on_message().add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
 
     // A message every 20 s keeps a Chrome service worker (and so the stream) alive.
     let heartbeat_port = port.clone();
-    let beat =
-        Closure::<dyn Fn()>::new(move || heartbeat_port.post_message(&JsValue::from_str("ping")));
+    let beat = Closure::<dyn Fn()>::new(move || heartbeat_port.post_message(&JsValue::from_str("ping")));
     let window = web_sys::window().expect("a window");
     let timer = window
-        .set_interval_with_callback_and_timeout_and_arguments_0(
-            beat.as_ref().unchecked_ref(),
-            20_000,
-        )
+        .set_interval_with_callback_and_timeout_and_arguments_0(beat.as_ref().unchecked_ref(), 20_000)
         .unwrap_or(0);
     beat.forget();
 
@@ -268,11 +223,9 @@ fn open_port(handler: std::rc::Rc<dyn Fn(JsValue)>) {
         // Reconnect shortly; an extension that was reloaded cannot be reached and stops here.
         let retry = Closure::once_into_js(move || open_port(again));
         if let Some(w) = web_sys::window() {
-            let _ =
-                w.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), 500);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), 500);
         }
     });
-    port.on_disconnect()
-        .add_listener(on_disconnect.as_ref().unchecked_ref());
+    port.on_disconnect().add_listener(on_disconnect.as_ref().unchecked_ref());
     on_disconnect.forget();
 }

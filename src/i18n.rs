@@ -22,9 +22,7 @@ impl Lang {
 
     /// The browser's preferred language.
     pub fn from_browser() -> Self {
-        web_sys::window()
-            .and_then(|w| w.navigator().language())
-            .map_or(Lang::En, |t| Self::from_tag(&t))
+        web_sys::window().and_then(|w| w.navigator().language()).map_or(Lang::En, |t| Self::from_tag(&t))
     }
 }
 
@@ -319,9 +317,6 @@ mod tests {
         assert_eq!(Lang::from_tag("fr-CA"), Lang::Fr);
         assert_eq!(Lang::from_tag("FR"), Lang::Fr);
         assert_eq!(Lang::from_tag("en-CA"), Lang::En);
-        assert_eq!(
-            t(Lang::Fr, Msg::SendAllowReplies),
-            "Envoyer et permettre les réponses"
-        );
+        assert_eq!(t(Lang::Fr, Msg::SendAllowReplies), "Envoyer et permettre les réponses");
     }
 }

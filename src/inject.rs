@@ -4,10 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Document, Element, HtmlElement, MutationObserver, MutationObserverInit, ShadowRootInit,
-    ShadowRootMode,
-};
+use web_sys::{Document, Element, HtmlElement, MutationObserver, MutationObserverInit, ShadowRootInit, ShadowRootMode};
 
 use crate::page::PageKind;
 
@@ -68,10 +65,7 @@ pub fn kind_name(kind: PageKind) -> &'static str {
 fn attach(doc: &Document, host: &Element) -> Result<(), JsValue> {
     match doc.body() {
         Some(body) => body.append_child(host)?,
-        None => doc
-            .document_element()
-            .ok_or("page has no root element")?
-            .append_child(host)?,
+        None => doc.document_element().ok_or("page has no root element")?.append_child(host)?,
     };
     Ok(())
 }
@@ -81,24 +75,20 @@ fn attach(doc: &Document, host: &Element) -> Result<(), JsValue> {
 pub fn keep_attached(doc: &Document, host: &Element) -> Result<(), JsValue> {
     let doc_for_cb = doc.clone();
     let host_for_cb = host.clone();
-    let callback =
-        Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_records, _observer| {
-            if let Some(other) = doc_for_cb
-                .get_element_by_id(HOST_ID)
-                .filter(|h| *h != host_for_cb)
-            {
-                // A live host of a newer instance (extension updated) has a shadow
-                // root: leave the page to it. A copy made by Oscar re-serialising
-                // the body has none: remove the dead copy and put ours back.
-                if other.shadow_root().is_some() {
-                    return;
-                }
-                other.remove();
+    let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_records, _observer| {
+        if let Some(other) = doc_for_cb.get_element_by_id(HOST_ID).filter(|h| *h != host_for_cb) {
+            // A live host of a newer instance (extension updated) has a shadow
+            // root: leave the page to it. A copy made by Oscar re-serialising
+            // the body has none: remove the dead copy and put ours back.
+            if other.shadow_root().is_some() {
+                return;
             }
-            if !host_for_cb.is_connected() {
-                let _ = attach(&doc_for_cb, &host_for_cb);
-            }
-        });
+            other.remove();
+        }
+        if !host_for_cb.is_connected() {
+            let _ = attach(&doc_for_cb, &host_for_cb);
+        }
+    });
     let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
     let init = MutationObserverInit::new();
     init.set_child_list(true);

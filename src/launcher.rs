@@ -80,12 +80,7 @@ impl Launcher {
         root.append_child(&panel)?;
         root.append_child(&bar)?;
         host.mount.append_child(&root)?;
-        Ok(Launcher {
-            logo,
-            badge,
-            envelope,
-            lang,
-        })
+        Ok(Launcher { logo, badge, envelope, lang })
     }
 
     /// Shows the unread count; hidden at zero and while unknown, so a stale
@@ -94,17 +89,11 @@ impl Launcher {
         let (label, _, unread) = words(self.lang);
         match count.filter(|n| *n > 0) {
             Some(n) => {
-                let text = if n > 99 {
-                    "99+".to_owned()
-                } else {
-                    n.to_string()
-                };
+                let text = if n > 99 { "99+".to_owned() } else { n.to_string() };
                 self.badge.set_text_content(Some(&text));
                 let _ = self.badge.set_attribute("data-count", &n.to_string());
                 self.badge.set_hidden(false);
-                let _ = self
-                    .logo
-                    .set_attribute("aria-label", &format!("{label} ({n} {unread})"));
+                let _ = self.logo.set_attribute("aria-label", &format!("{label} ({n} {unread})"));
             }
             None => {
                 self.badge.set_hidden(true);
@@ -122,9 +111,8 @@ impl Launcher {
     /// Follows the background's update port: session state and badge number.
     pub fn listen(self) {
         crate::bridge::connect(move |msg| {
-            let get = |v: &JsValue, k: &str| {
-                js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-            };
+            let get =
+                |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
             let kind = get(&msg, "type").as_string().unwrap_or_default();
             let session_state = |m: &JsValue| get(&get(m, "session"), "state").as_string();
             match kind.as_str() {
@@ -136,10 +124,7 @@ impl Launcher {
                     if signed_in && cached.is_none() {
                         let me = self.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            if let Ok(n) = crate::bridge::get::<cortico_protocol::api::UnreadCount>(
-                                "/api/unread",
-                            )
-                            .await
+                            if let Ok(n) = crate::bridge::get::<cortico_protocol::api::UnreadCount>("/api/unread").await
                             {
                                 me.set_unread(Some(n.count));
                             }

@@ -36,9 +36,7 @@ fn outcome(s: &str) -> JsValue {
 
 /// Milliseconds since navigation start, for the "logo visible" timing.
 fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Runs on every page the manifest matches. Returns `"not-oscar"` when the
@@ -57,8 +55,7 @@ pub fn start_content_script(open_panel: js_sys::Function) -> Result<JsValue, JsV
     let host = inject::create_host(&doc, kind)?;
     Launcher::build(&doc, &host, Lang::from_browser(), warning, open_panel)?.listen();
     // Whole milliseconds: formatting an f64 would pull 20 KB of float code into the wasm.
-    host.element
-        .set_attribute("data-cortico-ready-ms", &(now_ms() as u64).to_string())?;
+    host.element.set_attribute("data-cortico-ready-ms", &(now_ms() as u64).to_string())?;
     inject::keep_attached(&doc, &host.element)?;
     Ok(outcome(inject::kind_name(kind)))
 }
@@ -68,20 +65,14 @@ pub fn start_content_script(open_panel: js_sys::Function) -> Result<JsValue, JsV
 /// The launcher goes into the frame's own document, placed as on the page.
 /// Returns `"schedule"`, `"echart"`, or `"not-oscar"`.
 #[wasm_bindgen]
-pub fn start_frame(
-    url: &str,
-    html: &str,
-    open_panel: js_sys::Function,
-) -> Result<JsValue, JsValue> {
+pub fn start_frame(url: &str, html: &str, open_panel: js_sys::Function) -> Result<JsValue, JsValue> {
     console_error_panic_hook::set_once();
     let Some(kind) = page::detect(url) else {
         return Ok(outcome("not-oscar"));
     };
     let page = parse_html(html)?;
     let warning = context::read(kind, url, &page).is_err();
-    let frame_doc = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let frame_doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let host = inject::create_host(&frame_doc, kind)?;
     Launcher::build(&frame_doc, &host, Lang::from_browser(), warning, open_panel)?.listen();
     Ok(outcome(inject::kind_name(kind)))
@@ -129,36 +120,19 @@ mod panel_entry {
                 let kind = page::detect(url).ok_or("not an Oscar page")?;
                 let doc = match html {
                     Some(html) => parse_html(&html)?,
-                    None => web_sys::window()
-                        .and_then(|w| w.document())
-                        .ok_or("no document")?,
+                    None => web_sys::window().and_then(|w| w.document()).ok_or("no document")?,
                 };
-                let info = PageInfo {
-                    context: context::read(kind, url, &doc),
-                    lang: Lang::from_browser(),
-                };
-                let mount: HtmlElement = host_root
-                    .query_selector(".panel-mount")?
-                    .ok_or("no panel mount")?
-                    .unchecked_into();
+                let info = PageInfo { context: context::read(kind, url, &doc), lang: Lang::from_browser() };
+                let mount: HtmlElement =
+                    host_root.query_selector(".panel-mount")?.ok_or("no panel mount")?.unchecked_into();
                 let store = Store::new();
                 STORE.with(|s| *s.borrow_mut() = Some(store));
-                leptos::mount::mount_to(
-                    mount,
-                    move || leptos::view! { <App info=info.clone() store=store/> },
-                )
-                .forget();
+                leptos::mount::mount_to(mount, move || leptos::view! { <App info=info.clone() store=store/> }).forget();
                 store
             }
         };
-        let target = if what == "messages" {
-            View::Panel
-        } else {
-            View::Menu
-        };
-        store
-            .view
-            .update(|v| *v = if *v == target { View::Closed } else { target });
+        let target = if what == "messages" { View::Panel } else { View::Menu };
+        store.view.update(|v| *v = if *v == target { View::Closed } else { target });
         Ok(())
     }
 }

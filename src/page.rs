@@ -28,9 +28,7 @@ impl<'a> PageUrl<'a> {
     /// matches no page.
     pub fn parse(url: &'a str) -> Self {
         let without_fragment = url.split('#').next().unwrap_or("");
-        let (before_query, query) = without_fragment
-            .split_once('?')
-            .unwrap_or((without_fragment, ""));
+        let (before_query, query) = without_fragment.split_once('?').unwrap_or((without_fragment, ""));
         // Drop "scheme://host[:port]" when present.
         let path = match before_query.find("://") {
             Some(i) => {
@@ -99,10 +97,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn month_view_and_status_updates_are_not_schedules() {
-        assert_eq!(
-            detect("https://x/oscar/provider/providercontrol.jsp?displaymode=month"),
-            None
-        );
+        assert_eq!(detect("https://x/oscar/provider/providercontrol.jsp?displaymode=month"), None);
         assert_eq!(detect("https://x/oscar/provider/providercontrol.jsp?displaymode=addstatus&appointment_no=3"), None);
     }
 

@@ -22,52 +22,32 @@ pub struct EchartContext {
 /// once Oscar's notes have loaded).
 pub fn read_echart(url: &str, doc: &Document) -> Result<EchartContext, ContextError> {
     let page = PageUrl::parse(url);
-    let from_url = ["demographicNo", "demographic_no"]
-        .iter()
-        .find_map(|k| page.param(k).and_then(|v| v.parse::<u32>().ok()));
+    let from_url =
+        ["demographicNo", "demographic_no"].iter().find_map(|k| page.param(k).and_then(|v| v.parse::<u32>().ok()));
     let header_link = select(doc, "#encounterHeader a[onclick*='demographic_no=']")
         .map(|a| (a.get_attribute("onclick"), a))
-        .or_else(|| {
-            select(doc, "#patient-full-name a[href*='demographic_no=']")
-                .map(|a| (a.get_attribute("href"), a))
-        });
-    let from_header = header_link
-        .as_ref()
-        .and_then(|(attr, _)| number_param(attr.as_deref()?, "demographic_no"));
+        .or_else(|| select(doc, "#patient-full-name a[href*='demographic_no=']").map(|a| (a.get_attribute("href"), a)));
+    let from_header = header_link.as_ref().and_then(|(attr, _)| number_param(attr.as_deref()?, "demographic_no"));
     let from_input = select(doc, "input[name=demographicNo]")
         .and_then(|i| i.get_attribute("value"))
         .and_then(|v| v.trim().parse::<u32>().ok());
-    let demographic_no = from_url
-        .or(from_header)
-        .or(from_input)
-        .filter(|n| *n != 0)
-        .ok_or(ContextError::NoDemographicNumber)?;
+    let demographic_no =
+        from_url.or(from_header).or(from_input).filter(|n| *n != 0).ok_or(ContextError::NoDemographicNumber)?;
 
     let header_name = header_link.map(|(_, a)| strip_title(&text_of(&a)));
     let name = header_name
         .and_then(|n| PatientName::parse(&n))
         .or_else(|| title_name(doc))
-        .unwrap_or(PatientName {
-            last: String::new(),
-            first: String::new(),
-        });
+        .unwrap_or(PatientName { last: String::new(), first: String::new() });
     Ok(EchartContext {
-        patient: OscarPatientRef {
-            demographic_no,
-            name,
-        },
-        appointment_no: page
-            .param("appointmentNo")
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n != 0),
+        patient: OscarPatientRef { demographic_no, name },
+        appointment_no: page.param("appointmentNo").and_then(|v| v.parse().ok()).filter(|n| *n != 0),
     })
 }
 
 /// Open-O prefixes an honorific ("Mr. Smith, John") and may append " (alias)".
 fn strip_title(name: &str) -> String {
-    const TITLES: [&str; 8] = [
-        "MR. ", "MRS. ", "MS. ", "MISS ", "DR. ", "MX. ", "MR ", "MS ",
-    ];
+    const TITLES: [&str; 8] = ["MR. ", "MRS. ", "MS. ", "MISS ", "DR. ", "MX. ", "MR ", "MS "];
     let mut name = name.trim();
     for t in TITLES {
         if name.len() > t.len() && name[..t.len()].eq_ignore_ascii_case(t) {
@@ -86,10 +66,8 @@ fn title_name(doc: &Document) -> Option<PatientName> {
     let title = doc.title();
     let rest = title.strip_prefix("Encounter - ")?;
     let (last, after) = rest.split_once(',')?;
-    let first: Vec<&str> = after
-        .split_whitespace()
-        .take_while(|w| !matches!(*w, "M" | "F" | "O" | "U" | "T"))
-        .collect();
+    let first: Vec<&str> =
+        after.split_whitespace().take_while(|w| !matches!(*w, "M" | "F" | "O" | "U" | "T")).collect();
     PatientName::parse(&format!("{},{}", last, first.join(" ")))
 }
 

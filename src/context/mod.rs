@@ -61,10 +61,7 @@ fn select_all(root: &Document, selector: &str) -> Vec<Element> {
     let Ok(list) = root.query_selector_all(selector) else {
         return Vec::new();
     };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
 }
 
 /// The first element matching `selector`, if any.
@@ -74,11 +71,7 @@ fn select(root: &Document, selector: &str) -> Option<Element> {
 
 /// Visible text of an element with runs of white space folded.
 fn text_of(el: &Element) -> String {
-    el.text_content()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 use wasm_bindgen::JsCast;

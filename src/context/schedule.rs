@@ -43,18 +43,13 @@ pub fn read_schedule(url: &str, doc: &Document) -> Result<ScheduleContext, Conte
         let Some(appt) = read_cell(&cell) else {
             continue;
         };
-        if !appointments
-            .iter()
-            .any(|a| a.appointment_no == appt.appointment_no)
-        {
+        if !appointments.iter().any(|a| a.appointment_no == appt.appointment_no) {
             appointments.push(appt);
         }
     }
     Ok(ScheduleContext {
         provider_no: signed_in_provider(doc),
-        week_view: PageUrl::parse(url)
-            .param("provider_no")
-            .is_some_and(|p| !p.is_empty()),
+        week_view: PageUrl::parse(url).param("provider_no").is_some_and(|p| !p.is_empty()),
         appointments,
     })
 }
@@ -66,11 +61,7 @@ fn read_cell(cell: &Element) -> Option<ScheduleAppointment> {
         .query_selector("a.apptLink")
         .ok()
         .flatten()
-        .or_else(|| {
-            cell.query_selector("a[onclick*='appointmentcontrol.jsp']")
-                .ok()
-                .flatten()
-        })?;
+        .or_else(|| cell.query_selector("a[onclick*='appointmentcontrol.jsp']").ok().flatten())?;
     let onclick = link.get_attribute("onclick")?;
     let demographic_no = number_param(&onclick, "demographic_no")?;
     if demographic_no == 0 {
@@ -79,9 +70,7 @@ fn read_cell(cell: &Element) -> Option<ScheduleAppointment> {
     Some(ScheduleAppointment {
         appointment_no: number_param(&onclick, "appointment_no")?,
         demographic_no,
-        provider_no: param(&onclick, "provider_no")
-            .unwrap_or_default()
-            .to_owned(),
+        provider_no: param(&onclick, "provider_no").unwrap_or_default().to_owned(),
         name: display_name(&link),
     })
 }
@@ -116,11 +105,7 @@ fn signed_in_provider(doc: &Document) -> Option<String> {
             .and_then(|onclick| param(&onclick, key).map(str::to_owned))
             .filter(|p| !p.is_empty())
     };
-    from(
-        "a[onclick*='providerpreference.jsp?provider_no=']",
-        "provider_no",
-    )
-    .or_else(|| {
+    from("a[onclick*='providerpreference.jsp?provider_no=']", "provider_no").or_else(|| {
         select(doc, "#oscar_new_lab")
             .and_then(|span| span.closest("a[onclick]").ok().flatten())
             .and_then(|a| a.get_attribute("onclick"))
@@ -135,10 +120,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn open_o_alias_and_pronoun_are_dropped() {
-        assert_eq!(
-            clean_name("Smith, Jonathan (Jon); he/him"),
-            "Smith, Jonathan"
-        );
+        assert_eq!(clean_name("Smith, Jonathan (Jon); he/him"), "Smith, Jonathan");
         assert_eq!(clean_name(" Smith,John "), "Smith,John");
     }
 }

@@ -5,9 +5,7 @@
 //! same idempotency key.
 
 use cortico_protocol::api::limits::{MAX_ATTACHMENT_BYTES, MAX_MESSAGE_CHARS};
-use cortico_protocol::api::{
-    AttachmentInfo, SendMessageRequest, SendMessageResponse, StartConversationRequest,
-};
+use cortico_protocol::api::{AttachmentInfo, SendMessageRequest, SendMessageResponse, StartConversationRequest};
 use cortico_protocol::OscarPatientRef;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -88,13 +86,9 @@ pub fn Composer(target: Target) -> impl IntoView {
 
     // The saved draft comes back first.
     leptos::task::spawn_local(async move {
-        if let Ok(Some(draft)) = bridge::request::<Option<Draft>>(&Simple {
-            kind: "draftGet",
-            fields: DraftKey {
-                key: key.get_value(),
-            },
-        })
-        .await
+        if let Ok(Some(draft)) =
+            bridge::request::<Option<Draft>>(&Simple { kind: "draftGet", fields: DraftKey { key: key.get_value() } })
+                .await
         {
             // The composer may have closed while the draft was loading.
             if text.try_get_untracked().is_some_and(|t| t.is_empty()) {
@@ -108,23 +102,14 @@ pub fn Composer(target: Target) -> impl IntoView {
 
     // Runs from timers and uploads too, possibly after the composer closed.
     let save_draft = move || {
-        let (Some(text), Some(attachments), Some(key)) = (
-            text.try_get_untracked(),
-            attachments.try_get_untracked(),
-            key.try_get_value(),
-        ) else {
+        let (Some(text), Some(attachments), Some(key)) =
+            (text.try_get_untracked(), attachments.try_get_untracked(), key.try_get_value())
+        else {
             return;
         };
-        let fields = DraftSave {
-            key,
-            draft: Draft { text, attachments },
-        };
+        let fields = DraftSave { key, draft: Draft { text, attachments } };
         leptos::task::spawn_local(async move {
-            let _ = bridge::request::<serde::de::IgnoredAny>(&Simple {
-                kind: "draftSet",
-                fields,
-            })
-            .await;
+            let _ = bridge::request::<serde::de::IgnoredAny>(&Simple { kind: "draftSet", fields }).await;
         });
     };
     let on_input = move |ev: web_sys::Event| {
@@ -147,10 +132,7 @@ pub fn Composer(target: Target) -> impl IntoView {
         }
     };
     let on_files = move |ev: web_sys::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
             return;
         };
         let Some(list) = input.files() else { return };
@@ -176,22 +158,14 @@ pub fn Composer(target: Target) -> impl IntoView {
             error.set(Some(t(lang, Msg::MessageTooLong).into()));
             return;
         }
-        let message = SendMessageRequest {
-            body,
-            attachment_ids: files,
-            allow_replies,
-            idempotency_key: util::new_key(),
-        };
+        let message =
+            SendMessageRequest { body, attachment_ids: files, allow_replies, idempotency_key: util::new_key() };
         sending.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
             let outcome = match target.get_value() {
                 Target::Conversation(id) => {
-                    bridge::send::<_, SendMessageResponse>(
-                        &format!("/api/conversations/{id}/messages"),
-                        &message,
-                    )
-                    .await
+                    bridge::send::<_, SendMessageResponse>(&format!("/api/conversations/{id}/messages"), &message).await
                 }
                 Target::New(patient) => {
                     bridge::send::<_, SendMessageResponse>(
@@ -303,22 +277,14 @@ fn upload(
     uploading.update(|n| *n += 1);
     leptos::task::spawn_local(async move {
         let result = async {
-            let buffer = JsFuture::from(file.array_buffer())
-                .await
-                .map_err(|_| t(lang, Msg::FileUnreadable).to_owned())?;
+            let buffer =
+                JsFuture::from(file.array_buffer()).await.map_err(|_| t(lang, Msg::FileUnreadable).to_owned())?;
             let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            let data =
-                util::to_base64(&bytes).ok_or_else(|| t(lang, Msg::FileUnreadable).to_owned())?;
-            let fields = UploadArgs {
-                name: name.clone(),
-                data,
-            };
-            bridge::request::<AttachmentInfo>(&Simple {
-                kind: "upload",
-                fields,
-            })
-            .await
-            .map_err(|e| error_text(lang, &e))
+            let data = util::to_base64(&bytes).ok_or_else(|| t(lang, Msg::FileUnreadable).to_owned())?;
+            let fields = UploadArgs { name: name.clone(), data };
+            bridge::request::<AttachmentInfo>(&Simple { kind: "upload", fields })
+                .await
+                .map_err(|e| error_text(lang, &e))
         }
         .await;
         // The composer may have closed during the upload.
@@ -327,13 +293,7 @@ fn upload(
         }
         match result {
             Ok(info) => {
-                attachments.try_update(|v| {
-                    v.push(Attached {
-                        id: info.id,
-                        name: info.file_name,
-                        size: info.size,
-                    })
-                });
+                attachments.try_update(|v| v.push(Attached { id: info.id, name: info.file_name, size: info.size }));
                 save_draft();
             }
             Err(message) => {

@@ -2,8 +2,7 @@
 //! actions, and the reply composer. Also the new-conversation view.
 
 use cortico_protocol::api::{
-    AttachmentInfo, AuthorKind, ConversationDetail, ConversationState, MarkReadRequest,
-    MessageView, ReadStatus,
+    AttachmentInfo, AuthorKind, ConversationDetail, ConversationState, MarkReadRequest, MessageView, ReadStatus,
 };
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -41,9 +40,7 @@ pub fn ConversationView(
                         marked_up_to.try_set_value(last);
                         let _ = bridge::post_empty(
                             &format!("/api/conversations/{id}/read"),
-                            Some(&MarkReadRequest {
-                                up_to_message_id: last,
-                            }),
+                            Some(&MarkReadRequest { up_to_message_id: last }),
                         )
                         .await;
                     }
@@ -58,11 +55,7 @@ pub fn ConversationView(
     // Reload when this conversation changes (a reply, a read receipt, a colleague's action).
     Effect::new(move |first: Option<()>| {
         store.updates.track();
-        if first.is_some()
-            && store
-                .changed
-                .with_untracked(|c| c.is_empty() || c.contains(&id))
-        {
+        if first.is_some() && store.changed.with_untracked(|c| c.is_empty() || c.contains(&id)) {
             load();
         }
     });
@@ -70,35 +63,20 @@ pub fn ConversationView(
     let title = Signal::derive(move || {
         detail.with(|d| {
             d.as_ref()
-                .map(|d| {
-                    format!(
-                        "{}, {}",
-                        d.summary.patient.last_name, d.summary.patient.first_name
-                    )
-                })
+                .map(|d| format!("{}, {}", d.summary.patient.last_name, d.summary.patient.first_name))
                 .unwrap_or_default()
         })
     });
     let closed = Signal::derive(move || {
-        detail.with(|d| {
-            d.as_ref()
-                .is_some_and(|d| d.summary.state == ConversationState::Closed)
-        })
+        detail.with(|d| d.as_ref().is_some_and(|d| d.summary.state == ConversationState::Closed))
     });
     let replies_off = Signal::derive(move || {
         detail.with(|d| {
-            d.as_ref().is_some_and(|d| {
-                d.summary.state == ConversationState::Open && !d.summary.replies_allowed
-            })
+            d.as_ref().is_some_and(|d| d.summary.state == ConversationState::Open && !d.summary.replies_allowed)
         })
     });
     let pending = move || {
-        store.outbox.with(|o| {
-            o.iter()
-                .filter(|i| i.conversation_id() == Some(id))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+        store.outbox.with(|o| o.iter().filter(|i| i.conversation_id() == Some(id)).cloned().collect::<Vec<_>>())
     };
 
     view! {
@@ -181,16 +159,11 @@ pub fn FileLink(
         let name = name.clone();
         let id = file.id;
         leptos::task::spawn_local(async move {
-            let got: Result<Downloaded, ClientError> = bridge::request(&Simple {
-                kind: "download",
-                fields: DownloadArgs { id },
-            })
-            .await;
+            let got: Result<Downloaded, ClientError> =
+                bridge::request(&Simple { kind: "download", fields: DownloadArgs { id } }).await;
             match got {
                 Ok(d) => {
-                    let kind = d
-                        .media_type
-                        .unwrap_or_else(|| "application/octet-stream".into());
+                    let kind = d.media_type.unwrap_or_else(|| "application/octet-stream".into());
                     if util::save_file(&name, &d.data, &kind).is_err() {
                         error.try_set(Some(t(lang, Msg::DownloadFailed).into()));
                     }

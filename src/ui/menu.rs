@@ -16,9 +16,7 @@ pub fn Menu() -> impl IntoView {
     let menu_ref = NodeRef::<leptos::html::Div>::new();
     // Keyboard users land on the first item.
     Effect::new(move |_| {
-        let first = menu_ref
-            .get()
-            .and_then(|m| m.query_selector("button").ok().flatten());
+        let first = menu_ref.get().and_then(|m| m.query_selector("button").ok().flatten());
         if let Some(b) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = b.focus();
         }

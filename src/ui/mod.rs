@@ -107,13 +107,7 @@ fn focus_logo(inside: Option<web_sys::HtmlDivElement>) {
     let logo = root
         .and_then(|r| r.dyn_into::<web_sys::DocumentFragment>().ok())
         .and_then(|r| r.query_selector(".logo").ok().flatten())
-        .or_else(|| {
-            web_sys::window()?
-                .document()?
-                .query_selector(".logo")
-                .ok()
-                .flatten()
-        });
+        .or_else(|| web_sys::window()?.document()?.query_selector(".logo").ok().flatten());
     if let Some(logo) = logo.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = logo.focus();
     }

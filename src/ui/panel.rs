@@ -46,8 +46,7 @@ pub fn Panel() -> impl IntoView {
         }
         loading.set(true);
         leptos::task::spawn_local(async move {
-            let result =
-                bridge::get::<ConversationPage>(&list_path(tab, demographic_no, None)).await;
+            let result = bridge::get::<ConversationPage>(&list_path(tab, demographic_no, None)).await;
             if store.tab.get_untracked() != tab {
                 return;
             }
@@ -67,15 +66,12 @@ pub fn Panel() -> impl IntoView {
     });
 
     let load_more = move |_| {
-        let Some(cursor) = page.with_untracked(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
-        else {
+        let Some(cursor) = page.with_untracked(|p| p.as_ref().and_then(|p| p.next_cursor.clone())) else {
             return;
         };
         let tab = store.tab.get_untracked();
         leptos::task::spawn_local(async move {
-            match bridge::get::<ConversationPage>(&list_path(tab, demographic_no, Some(&cursor)))
-                .await
-            {
+            match bridge::get::<ConversationPage>(&list_path(tab, demographic_no, Some(&cursor))).await {
                 Ok(more) => {
                     page.try_update(|p| {
                         if let Some(p) = p {
@@ -159,23 +155,12 @@ fn Row(conversation: ConversationSummary) -> impl IntoView {
     let store = store();
     let lang = lang();
     let id = conversation.id;
-    let name = format!(
-        "{}, {}",
-        conversation.patient.last_name, conversation.patient.first_name
-    );
+    let name = format!("{}, {}", conversation.patient.last_name, conversation.patient.first_name);
     let closed = conversation.state == ConversationState::Closed;
     let label = format!(
         "{name}{}{}",
-        if conversation.unread {
-            format!(" ({})", t(lang, Msg::Unread))
-        } else {
-            String::new()
-        },
-        if closed {
-            format!(" ({})", t(lang, Msg::Closed))
-        } else {
-            String::new()
-        }
+        if conversation.unread { format!(" ({})", t(lang, Msg::Unread)) } else { String::new() },
+        if closed { format!(" ({})", t(lang, Msg::Closed)) } else { String::new() }
     );
     view! {
         <li class="row" class:unread=conversation.unread class:closed=closed data-conversation-id=id>

@@ -22,18 +22,8 @@ pub fn SignIn() -> impl IntoView {
     let store = store();
     let lang = lang();
     let previous = store.session.get_untracked().me;
-    let clinic = RwSignal::new(
-        previous
-            .as_ref()
-            .map(|m| m.clinic.slug.clone())
-            .unwrap_or_default(),
-    );
-    let email = RwSignal::new(
-        previous
-            .as_ref()
-            .map(|m| m.email.clone())
-            .unwrap_or_default(),
-    );
+    let clinic = RwSignal::new(previous.as_ref().map(|m| m.clinic.slug.clone()).unwrap_or_default());
+    let email = RwSignal::new(previous.as_ref().map(|m| m.email.clone()).unwrap_or_default());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -56,26 +46,14 @@ pub fn SignIn() -> impl IntoView {
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let fields = Credentials {
-                clinic: req.clinic,
-                email: req.email,
-                password: req.password,
-            };
-            let result: Result<Session, ClientError> = bridge::request(&Simple {
-                kind: "signIn",
-                fields,
-            })
-            .await;
+            let fields = Credentials { clinic: req.clinic, email: req.email, password: req.password };
+            let result: Result<Session, ClientError> = bridge::request(&Simple { kind: "signIn", fields }).await;
             busy.try_set(false);
             match result {
                 Ok(session) => {
                     password.try_set(String::new());
                     reason.set(None);
-                    let name = session
-                        .me
-                        .as_ref()
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
+                    let name = session.me.as_ref().map(|m| m.name.clone()).unwrap_or_default();
                     store.view.set(View::Closed);
                     store.notify(format!("{} {name}", t(lang, Msg::SignedInConfirmation)));
                 }

@@ -34,10 +34,7 @@ pub struct Session {
 
 impl Session {
     fn signed_out() -> Self {
-        Session {
-            state: SessionState::SignedOut,
-            me: None,
-        }
+        Session { state: SessionState::SignedOut, me: None }
     }
 }
 
@@ -84,21 +81,12 @@ impl OutboxItem {
     /// The text of the queued message.
     pub fn text(&self) -> String {
         let json = self.json.as_ref();
-        json.and_then(|j| {
-            j.body
-                .clone()
-                .or_else(|| j.message.as_ref().map(|m| m.body.clone()))
-        })
-        .unwrap_or_default()
+        json.and_then(|j| j.body.clone().or_else(|| j.message.as_ref().map(|m| m.body.clone()))).unwrap_or_default()
     }
 
     /// The conversation a queued reply goes to.
     pub fn conversation_id(&self) -> Option<i64> {
-        self.path
-            .strip_prefix("/api/conversations/")?
-            .strip_suffix("/messages")?
-            .parse()
-            .ok()
+        self.path.strip_prefix("/api/conversations/")?.strip_suffix("/messages")?.parse().ok()
     }
 }
 
@@ -106,29 +94,12 @@ impl OutboxItem {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum PortMessage {
-    Hello {
-        session: Session,
-        unread: Option<i64>,
-        online: Option<bool>,
-        outbox: Vec<OutboxItem>,
-    },
-    Session {
-        session: Session,
-    },
-    Update {
-        unread: i64,
-        changed: Vec<i64>,
-        resync: bool,
-    },
-    Connection {
-        online: bool,
-    },
-    Outbox {
-        outbox: Vec<OutboxItem>,
-    },
-    Delivered {
-        ok: bool,
-    },
+    Hello { session: Session, unread: Option<i64>, online: Option<bool>, outbox: Vec<OutboxItem> },
+    Session { session: Session },
+    Update { unread: i64, changed: Vec<i64>, resync: bool },
+    Connection { online: bool },
+    Outbox { outbox: Vec<OutboxItem> },
+    Delivered { ok: bool },
 }
 
 /// Which view is open above the logo.
@@ -211,12 +182,7 @@ impl Store {
 
     fn apply(self, msg: PortMessage) {
         match msg {
-            PortMessage::Hello {
-                session,
-                unread,
-                online,
-                outbox,
-            } => {
+            PortMessage::Hello { session, unread, online, outbox } => {
                 self.set_session(session);
                 self.unread.set(unread);
                 self.online.set(online);
@@ -226,11 +192,7 @@ impl Store {
                 }
             }
             PortMessage::Session { session } => self.set_session(session),
-            PortMessage::Update {
-                unread,
-                changed,
-                resync,
-            } => {
+            PortMessage::Update { unread, changed, resync } => {
                 self.unread.set(Some(unread));
                 if resync {
                     self.lists.set(Vec::new());
@@ -256,13 +218,8 @@ impl Store {
         }
         if was == SessionState::SignedIn && session.state == SessionState::Expired {
             // Whatever was open, the next step is signing in again.
-            self.sign_in_reason.set(Some(
-                crate::i18n::t(
-                    crate::i18n::Lang::from_browser(),
-                    crate::i18n::Msg::SessionExpired,
-                )
-                .into(),
-            ));
+            self.sign_in_reason
+                .set(Some(crate::i18n::t(crate::i18n::Lang::from_browser(), crate::i18n::Msg::SessionExpired).into()));
             if self.view.get_untracked() != View::Closed {
                 self.view.set(View::SignIn);
             }
@@ -291,8 +248,7 @@ impl Store {
 
     /// The cached list of `tab`, if any.
     pub fn cached(self, tab: Tab) -> Option<ConversationPage> {
-        self.lists
-            .with_untracked(|l| l.iter().find(|(t, _)| *t == tab).map(|(_, p)| p.clone()))
+        self.lists.with_untracked(|l| l.iter().find(|(t, _)| *t == tab).map(|(_, p)| p.clone()))
     }
 
     /// Remembers the list of `tab`.
@@ -306,9 +262,6 @@ impl Store {
     /// Shows a confirmation for a few seconds.
     pub fn notify(self, text: String) {
         self.toast.set(Some(text));
-        set_timeout(
-            move || self.toast.set(None),
-            std::time::Duration::from_secs(4),
-        );
+        set_timeout(move || self.toast.set(None), std::time::Duration::from_secs(4));
     }
 }

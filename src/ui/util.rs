@@ -27,25 +27,14 @@ pub fn short_time(ms: i64, lang: Lang) -> String {
         && date.get_month() == now.get_month()
         && date.get_date() == now.get_date();
     if same_day {
-        date.to_locale_time_string_with_options(
-            locale(lang),
-            &options(&[("hour", "numeric"), ("minute", "2-digit")]),
-        )
-        .into()
+        date.to_locale_time_string_with_options(locale(lang), &options(&[("hour", "numeric"), ("minute", "2-digit")]))
+            .into()
     } else if date.get_full_year() == now.get_full_year() {
-        date.to_locale_date_string(
-            locale(lang),
-            &options(&[("month", "short"), ("day", "numeric")]),
-        )
-        .into()
+        date.to_locale_date_string(locale(lang), &options(&[("month", "short"), ("day", "numeric")])).into()
     } else {
         date.to_locale_date_string(
             locale(lang),
-            &options(&[
-                ("year", "numeric"),
-                ("month", "2-digit"),
-                ("day", "2-digit"),
-            ]),
+            &options(&[("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
         )
         .into()
     }
@@ -56,12 +45,7 @@ pub fn long_time(ms: i64, lang: Lang) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     date.to_locale_string(
         locale(lang),
-        &options(&[
-            ("month", "short"),
-            ("day", "numeric"),
-            ("hour", "numeric"),
-            ("minute", "2-digit"),
-        ]),
+        &options(&[("month", "short"), ("day", "numeric"), ("hour", "numeric"), ("minute", "2-digit")]),
     )
     .into()
 }
@@ -71,11 +55,7 @@ pub fn file_size(bytes: i64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{} KB", (b + 512) / 1024),
-        b => format!(
-            "{}.{} MB",
-            b / (1024 * 1024),
-            (b % (1024 * 1024)) * 10 / (1024 * 1024)
-        ),
+        b => format!("{}.{} MB", b / (1024 * 1024), (b % (1024 * 1024)) * 10 / (1024 * 1024)),
     }
 }
 

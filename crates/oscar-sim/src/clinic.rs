@@ -52,11 +52,7 @@ pub struct UnknownVariant(pub String);
 
 impl fmt::Display for UnknownVariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown Oscar variant {:?} (expected \"classic\" or \"openo\")",
-            self.0
-        )
+        write!(f, "unknown Oscar variant {:?} (expected \"classic\" or \"openo\")", self.0)
     }
 }
 
@@ -148,15 +144,9 @@ impl Patient {
     /// `Smith, John` (Open-O, which also adds a space).
     pub fn display_name_schedule_for(&self, variant: Variant) -> String {
         match variant {
-            Variant::Classic => {
-                to_upper_lower_case(&format!("{},{}", self.last_name, self.first_name))
-            }
+            Variant::Classic => to_upper_lower_case(&format!("{},{}", self.last_name, self.first_name)),
             Variant::OpenO => {
-                format!(
-                    "{}, {}",
-                    to_upper_lower_case(&self.last_name),
-                    to_upper_lower_case(&self.first_name)
-                )
+                format!("{}, {}", to_upper_lower_case(&self.last_name), to_upper_lower_case(&self.first_name))
             }
         }
     }
@@ -253,9 +243,7 @@ pub struct Clinic {
 impl Clinic {
     /// The patient with this demographic number.
     pub fn patient(&self, demographic_no: u32) -> Option<&Patient> {
-        self.patients
-            .iter()
-            .find(|p| p.demographic_no == demographic_no)
+        self.patients.iter().find(|p| p.demographic_no == demographic_no)
     }
 
     /// The provider with this provider number.
@@ -265,25 +253,18 @@ impl Clinic {
 
     /// The appointment with this number.
     pub fn appointment(&self, appointment_no: u32) -> Option<&Appointment> {
-        self.appointments
-            .iter()
-            .find(|a| a.appointment_no == appointment_no)
+        self.appointments.iter().find(|a| a.appointment_no == appointment_no)
     }
 
     /// The doctors, in the order their schedule columns appear.
     pub fn doctors(&self) -> impl Iterator<Item = &Provider> {
-        self.providers
-            .iter()
-            .filter(|p| p.role == ProviderRole::Doctor)
+        self.providers.iter().filter(|p| p.role == ProviderRole::Doctor)
     }
 
     /// A provider's appointments on a day, by start time then number.
     pub fn appointments_on(&self, date: Date, provider_no: &str) -> Vec<&Appointment> {
-        let mut found: Vec<&Appointment> = self
-            .appointments
-            .iter()
-            .filter(|a| a.date == date && a.provider_no == provider_no)
-            .collect();
+        let mut found: Vec<&Appointment> =
+            self.appointments.iter().filter(|a| a.date == date && a.provider_no == provider_no).collect();
         found.sort_by_key(|a| (a.start_minutes(), a.appointment_no));
         found
     }
@@ -316,10 +297,7 @@ mod tests {
     fn schedule_names_are_case_folded_like_oscar() {
         assert_eq!(to_upper_lower_case("SMITH,JOHN"), "Smith,John");
         assert_eq!(to_upper_lower_case("O'REILLY,SEAN"), "O'Reilly,Sean");
-        assert_eq!(
-            to_upper_lower_case("LAFLEUR,MARIE-CLAIRE"),
-            "Lafleur,Marie-Claire"
-        );
+        assert_eq!(to_upper_lower_case("LAFLEUR,MARIE-CLAIRE"), "Lafleur,Marie-Claire");
         assert_eq!(to_upper_lower_case("STAFF MEETING"), "Staff Meeting");
     }
 
@@ -336,9 +314,6 @@ mod tests {
     fn an_appointment_ends_on_its_last_minute() {
         let clinic = Clinic::demo(Date::new(2026, 3, 2));
         let appt = &clinic.appointments[0];
-        assert_eq!(
-            appt.end_minutes() - appt.start_minutes() + 1,
-            appt.duration_min
-        );
+        assert_eq!(appt.end_minutes() - appt.start_minutes() + 1, appt.duration_min);
     }
 }

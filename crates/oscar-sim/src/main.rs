@@ -15,9 +15,7 @@ use anyhow::Context;
 use clap::Parser;
 use oscar_sim::clinic::Variant;
 use oscar_sim::date::Date;
-use oscar_sim::server::{
-    normalize_context_path, serve_with_shutdown, shutdown_signal, CspMode, SimConfig,
-};
+use oscar_sim::server::{normalize_context_path, serve_with_shutdown, shutdown_signal, CspMode, SimConfig};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -60,15 +58,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         // Harnesses capture stderr to files: colour codes only on a terminal.
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("oscar_sim=info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("oscar_sim=info")))
         .init();
     let args = Args::parse();
     let config = SimConfig {
         variant: args.variant,
-        context_path: normalize_context_path(&args.context_path)
-            .context("reading --context-path")?,
+        context_path: normalize_context_path(&args.context_path).context("reading --context-path")?,
         refresh_seconds: args.refresh_seconds,
         csp: args.csp,
         appointments: args.appointments,
@@ -95,8 +90,6 @@ async fn main() -> anyhow::Result<()> {
         config.context_path
     );
 
-    serve_with_shutdown(config, listener, shutdown)
-        .await
-        .context("serving")?;
+    serve_with_shutdown(config, listener, shutdown).await.context("serving")?;
     Ok(())
 }

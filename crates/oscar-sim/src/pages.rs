@@ -51,10 +51,7 @@ impl Default for PageOptions {
 impl PageOptions {
     /// The defaults (`/oscar`, provider `100001`, 180 s) for a variant.
     pub fn new(variant: Variant) -> Self {
-        Self {
-            variant,
-            ..Self::default()
-        }
+        Self { variant, ..Self::default() }
     }
 
     /// The context path without a trailing slash.

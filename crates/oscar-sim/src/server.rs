@@ -111,11 +111,7 @@ pub struct UnknownCspMode(pub String);
 
 impl fmt::Display for UnknownCspMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown CSP mode {:?} (expected \"none\" or \"strict\")",
-            self.0
-        )
+        write!(f, "unknown CSP mode {:?} (expected \"none\" or \"strict\")", self.0)
     }
 }
 
@@ -127,11 +123,7 @@ pub struct InvalidContextPath(pub String);
 
 impl fmt::Display for InvalidContextPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid context path {:?}: use letters, digits, '.', '_', '~', '-' and '/'",
-            self.0
-        )
+        write!(f, "invalid context path {:?}: use letters, digits, '.', '_', '~', '-' and '/'", self.0)
     }
 }
 
@@ -144,18 +136,12 @@ impl std::error::Error for InvalidContextPath {}
 pub fn normalize_context_path(path: &str) -> Result<String, InvalidContextPath> {
     let trimmed = path.trim().trim_matches('/');
     let valid = trimmed.split('/').all(|seg| {
-        seg.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._~-".contains(c))
-            && (trimmed.is_empty() || !seg.is_empty())
+        seg.chars().all(|c| c.is_ascii_alphanumeric() || "._~-".contains(c)) && (trimmed.is_empty() || !seg.is_empty())
     });
     if !valid {
         return Err(InvalidContextPath(path.to_owned()));
     }
-    Ok(if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("/{trimmed}")
-    })
+    Ok(if trimmed.is_empty() { String::new() } else { format!("/{trimmed}") })
 }
 
 /// The whole app: every module's routes, the CSP header and request logging.
@@ -167,10 +153,7 @@ pub fn router(state: SimState) -> Router {
         .merge(assets::router(&ctx))
         .merge(sim::router())
         .fallback(respond::fallback)
-        .layer(middleware::map_response_with_state(
-            state.clone(),
-            csp::add_header,
-        ))
+        .layer(middleware::map_response_with_state(state.clone(), csp::add_header))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -187,9 +170,7 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(SimState::new(config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// A future that completes on SIGTERM or Ctrl-C (SIGINT).
@@ -201,10 +182,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        (
-            signal(SignalKind::terminate()).ok(),
-            signal(SignalKind::interrupt()).ok(),
-        )
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
     async move {
         #[cfg(unix)]

@@ -365,6 +365,56 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
+/// `POST /api/patients/{demographic_no}/details`: contact and identity
+/// details of a patient, as the clinic has them (normally from Oscar).
+/// Absent fields are left as they are; the health card number and date of
+/// birth are kept only as keyed hashes, for the patient's identity check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientDetailsRequest {
+    /// Given name (required when the patient is new to the service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Family name (required when the patient is new to the service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Where notifications go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Health card number, with or without version code, spaces or dashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_card_number: Option<String>,
+    /// Date of birth, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+}
+
+/// `GET /api/patients/{demographic_no}`: what the service holds about a patient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientDetails {
+    /// Oscar demographic number.
+    pub demographic_no: u32,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Email for notifications, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// True when the health card number and date of birth are on file, so
+    /// the patient can pass the identity check.
+    pub can_verify_identity: bool,
+    /// True when six failed identity checks locked the patient out.
+    pub locked: bool,
+    /// Failed identity checks since the last success.
+    pub failed_checks: i64,
+}
+
 /// Limits clients should know about.
 pub mod limits {
     /// Longest message text, in characters.
@@ -381,24 +431,14 @@ mod tests {
 
     #[test]
     fn read_status_is_tagged_by_state() {
-        let read = ReadStatus::Read {
-            at: 5,
-            by: "Ann".into(),
-        };
-        assert_eq!(
-            serde_json::to_string(&read).unwrap(),
-            r#"{"state":"read","at":5,"by":"Ann"}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&ReadStatus::Sent).unwrap(),
-            r#"{"state":"sent"}"#
-        );
+        let read = ReadStatus::Read { at: 5, by: "Ann".into() };
+        assert_eq!(serde_json::to_string(&read).unwrap(), r#"{"state":"read","at":5,"by":"Ann"}"#);
+        assert_eq!(serde_json::to_string(&ReadStatus::Sent).unwrap(), r#"{"state":"sent"}"#);
     }
 
     #[test]
     fn send_request_defaults_to_plain_send_without_files() {
-        let r: SendMessageRequest =
-            serde_json::from_str(r#"{"body":"Hi","idempotency_key":"k1"}"#).unwrap();
+        let r: SendMessageRequest = serde_json::from_str(r#"{"body":"Hi","idempotency_key":"k1"}"#).unwrap();
         assert!(!r.allow_replies);
         assert!(r.attachment_ids.is_empty());
     }

@@ -30,10 +30,7 @@ impl PatientName {
         if last.is_empty() {
             return None;
         }
-        Some(Self {
-            last: last.to_owned(),
-            first: first.to_owned(),
-        })
+        Some(Self { last: last.to_owned(), first: first.to_owned() })
     }
 
     /// `Last, First` (or just `Last`), the form used in lists.
@@ -64,42 +61,24 @@ mod tests {
 
     #[test]
     fn classic_schedule_and_echart_names_split_on_the_comma() {
-        assert_eq!(
-            PatientName::parse("Smith,John"),
-            Some(PatientName {
-                last: "Smith".into(),
-                first: "John".into()
-            })
-        );
+        assert_eq!(PatientName::parse("Smith,John"), Some(PatientName { last: "Smith".into(), first: "John".into() }));
         assert_eq!(
             PatientName::parse(" SMITH, JOHN PAUL "),
-            Some(PatientName {
-                last: "SMITH".into(),
-                first: "JOHN PAUL".into()
-            })
+            Some(PatientName { last: "SMITH".into(), first: "JOHN PAUL".into() })
         );
     }
 
     #[test]
     fn a_name_without_comma_is_kept_as_last_name_and_blank_is_none() {
-        assert_eq!(
-            PatientName::parse("STAFF MEETING").unwrap().display(),
-            "STAFF MEETING"
-        );
+        assert_eq!(PatientName::parse("STAFF MEETING").unwrap().display(), "STAFF MEETING");
         assert_eq!(PatientName::parse("   "), None);
         assert_eq!(PatientName::parse(", John"), None);
     }
 
     #[test]
     fn patient_ref_json_shape_is_stable() {
-        let p = OscarPatientRef {
-            demographic_no: 7,
-            name: PatientName::parse("Li,Ann").unwrap(),
-        };
+        let p = OscarPatientRef { demographic_no: 7, name: PatientName::parse("Li,Ann").unwrap() };
         let json = serde_json::to_string(&p).unwrap();
-        assert_eq!(
-            json,
-            r#"{"demographic_no":7,"name":{"last":"Li","first":"Ann"}}"#
-        );
+        assert_eq!(json, r#"{"demographic_no":7,"name":{"last":"Li","first":"Ann"}}"#);
     }
 }

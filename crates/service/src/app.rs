@@ -14,6 +14,8 @@ use crate::db::{Db, DbConfig};
 use crate::events::Hub;
 use crate::files::FileStore;
 use crate::http::{AppState, Settings};
+use crate::notify::email::{EmailTransport, SmtpConfig};
+use crate::notify::{Notifier, Transports, Waker};
 use crate::store::attachments;
 
 /// What an instance is opened with.
@@ -27,6 +29,24 @@ pub struct AppConfig {
     pub read_connections: u32,
     /// Trust `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Base URL of the links patients get.
+    pub public_url: String,
+    /// Email relay, when configured.
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl AppConfig {
+    /// Defaults for a data directory (its SQLite file, no relay, loopback links).
+    pub fn new(data_dir: std::path::PathBuf) -> Self {
+        AppConfig {
+            database_url: format!("sqlite://{}?mode=rwc", data_dir.join("cortico.db").display()),
+            data_dir,
+            read_connections: 4,
+            trust_proxy: false,
+            public_url: "http://127.0.0.1:8470".into(),
+            smtp: None,
+        }
+    }
 }
 
 /// An opened instance: the handlers' state and the switch that stops its streams.
@@ -35,50 +55,57 @@ pub struct App {
     pub state: AppState,
     /// Send `true` to end open streams (shutdown).
     pub shutdown: watch::Sender<bool>,
+    /// The notification worker (started by [`App::start_chores`]).
+    pub notifier: Notifier,
 }
 
 impl App {
     /// Opens the data directory and database.
     pub async fn open(config: &AppConfig) -> anyhow::Result<App> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         let hub = Hub::new();
         let db = Db::open(
-            &DbConfig {
-                url: config.database_url.clone(),
-                read_connections: config.read_connections,
-            },
+            &DbConfig { url: config.database_url.clone(), read_connections: config.read_connections },
             hub.clone(),
         )
         .await?;
         let files = FileStore::open(&config.data_dir).context("opening the attachment store")?;
         let secret_key = secret_key(&config.data_dir)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let state = AppState {
-            db,
-            hub,
-            files,
-            clock: Clock::default(),
-            settings: Arc::new(Settings {
-                trust_proxy: config.trust_proxy,
-                secret_key,
-            }),
-            shutdown: shutdown_rx,
+        let waker = Waker::default();
+        let clock = Clock::default();
+        let public_url = config.public_url.trim_end_matches('/').to_owned();
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| public_url.starts_with(p));
+        let settings = Settings {
+            trust_proxy: config.trust_proxy,
+            secret_key,
+            public_url: public_url.clone(),
+            secure_cookies: !local,
         };
-        Ok(App { state, shutdown })
+        let mut transports = Transports::default();
+        if let Some(smtp) = &config.smtp {
+            transports.email = Some(Arc::new(EmailTransport::new(smtp)?));
+        }
+        let notifier = Notifier { db: db.clone(), transports, public_url, clock: clock.clone(), waker: waker.clone() };
+        let state =
+            AppState { db, hub, files, clock, settings: Arc::new(settings), shutdown: shutdown_rx, notifier: waker };
+        Ok(App { state, shutdown, notifier })
     }
 
-    /// Starts the hourly clean-up of uploads never sent (kept a day).
+    /// Starts the notification worker and the hourly clean-up of uploads
+    /// never sent (kept a day).
     pub fn start_chores(&self) {
+        if self.notifier.transports.email.is_none() {
+            tracing::warn!("no SMTP relay configured (--smtp-host): patient notifications wait in the outbox");
+        }
+        tokio::spawn(self.notifier.clone().run());
         let state = self.state.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(HOUR as u64));
             loop {
                 every.tick().await;
-                match attachments::collect_garbage(&state.db, &state.files, state.clock.now(), DAY)
-                    .await
-                {
+                match attachments::collect_garbage(&state.db, &state.files, state.clock.now(), DAY).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(removed = n, "removed uploads that were never sent"),
                     Err(err) => tracing::warn!(error = %err, "upload clean-up failed"),
@@ -94,10 +121,7 @@ impl App {
 fn secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(hex_key) = std::env::var("CORTICO_SECRET_KEY") {
         let key = hex::decode(hex_key.trim()).context("CORTICO_SECRET_KEY must be hex")?;
-        anyhow::ensure!(
-            key.len() >= 32,
-            "CORTICO_SECRET_KEY must be at least 32 bytes (64 hex digits)"
-        );
+        anyhow::ensure!(key.len() >= 32, "CORTICO_SECRET_KEY must be at least 32 bytes (64 hex digits)");
         return Ok(key);
     }
     let path = data_dir.join("secret.key");
@@ -115,11 +139,7 @@ fn secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }

@@ -10,12 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "cortico-service", version, about)]
 pub struct Cli {
     /// Where the database (SQLite), attachments and the secret key live.
-    #[arg(
-        long,
-        env = "CORTICO_DATA_DIR",
-        default_value = "cortico-data",
-        global = true
-    )]
+    #[arg(long, env = "CORTICO_DATA_DIR", default_value = "cortico-data", global = true)]
     pub data_dir: PathBuf,
     /// Database URL; defaults to the SQLite file `<data-dir>/cortico.db`.
     /// A `postgres://` URL selects Postgres.
@@ -29,12 +24,9 @@ pub struct Cli {
 impl Cli {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("cortico.db").display()
-            )
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("cortico.db").display()))
     }
 }
 
@@ -65,6 +57,51 @@ pub struct ServeArgs {
     /// Reader connections to the database.
     #[arg(long, env = "CORTICO_READ_CONNECTIONS", default_value_t = 8)]
     pub read_connections: u32,
+    /// The address patients reach this service at, for the links in their
+    /// emails (e.g. `https://messages.clinic.example`). Defaults to the bind address.
+    #[arg(long, env = "CORTICO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Email relay (notifications and one-time codes).
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// SMTP relay options. Without `--smtp-host`, notifications wait in the
+/// outbox until a relay is configured.
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    /// Relay host name.
+    #[arg(long, env = "CORTICO_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Relay port.
+    #[arg(long, env = "CORTICO_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// Connection security.
+    #[arg(long, env = "CORTICO_SMTP_TLS", value_enum, default_value = "starttls")]
+    pub smtp_tls: crate::notify::email::SmtpTls,
+    /// User name at the relay.
+    #[arg(long, env = "CORTICO_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Password at the relay.
+    #[arg(long, env = "CORTICO_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address of notifications.
+    #[arg(long, env = "CORTICO_SMTP_FROM", default_value = "Cortico <no-reply@localhost>")]
+    pub smtp_from: String,
+}
+
+impl SmtpArgs {
+    /// The relay settings, when a relay is configured.
+    pub fn config(&self) -> Option<crate::notify::email::SmtpConfig> {
+        Some(crate::notify::email::SmtpConfig {
+            host: self.smtp_host.clone()?,
+            port: self.smtp_port,
+            tls: self.smtp_tls,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from: self.smtp_from.clone(),
+        })
+    }
 }
 
 /// `clinic …`.
@@ -87,6 +124,9 @@ pub enum ClinicCommand {
         /// May patients start conversations from the portal?
         #[arg(long)]
         patient_initiated: Option<OnOff>,
+        /// Time zone of the times patients see, e.g. `America/Vancouver`.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
 }
 

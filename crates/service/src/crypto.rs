@@ -26,8 +26,7 @@ pub fn hash_password(password: &str) -> String {
 
 /// Checks a password against a stored PHC string. A malformed hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(phc).is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 /// A hash to verify against when the account does not exist, so a wrong
@@ -57,6 +56,20 @@ pub fn keyed_hash(key: &[u8], purpose: &str, value: &str) -> Vec<u8> {
     mac.update(&[0]);
     mac.update(value.as_bytes());
     mac.finalize().into_bytes().to_vec()
+}
+
+/// Equality that takes as long whatever the bytes, so timing tells nothing.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A uniformly random six-digit code.
+pub fn six_digit_code() -> String {
+    use rand::Rng;
+    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
 }
 
 /// Hex SHA-256 of bytes (attachment names).

@@ -61,19 +61,11 @@ impl FileStore {
     }
 
     /// Streams an upload to disk; see the module doc.
-    pub async fn save<S, E>(
-        &self,
-        mut body: S,
-        file_name: &str,
-        max_bytes: usize,
-    ) -> Result<StoredFile, UploadError>
+    pub async fn save<S, E>(&self, mut body: S, file_name: &str, max_bytes: usize) -> Result<StoredFile, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
     {
-        let tmp = self
-            .root
-            .join("tmp")
-            .join(format!("{:016x}", rand::random::<u64>()));
+        let tmp = self.root.join("tmp").join(format!("{:016x}", rand::random::<u64>()));
         let result = self.write_tmp(&mut body, &tmp, file_name, max_bytes).await;
         let stored = match result {
             Ok(stored) => stored,
@@ -85,10 +77,7 @@ impl FileStore {
         // Identical bytes may already be there: replacing them keeps one copy
         // and refreshes its time, which garbage collection looks at.
         let dest = self.path(&stored.sha256);
-        let dir = dest
-            .parent()
-            .expect("content paths have a parent")
-            .to_path_buf();
+        let dir = dest.parent().expect("content paths have a parent").to_path_buf();
         tokio::fs::create_dir_all(&dir).await?;
         tokio::fs::rename(&tmp, &dest).await?;
         // The rename must survive a crash too.
@@ -122,11 +111,7 @@ impl FileStore {
         }
         let media_type = sniffer.finish(file_name).ok_or(UploadError::NotAllowed)?;
         file.sync_all().await?;
-        Ok(StoredFile {
-            sha256: hex::encode(hasher.finalize()),
-            size: size as i64,
-            media_type,
-        })
+        Ok(StoredFile { sha256: hex::encode(hasher.finalize()), size: size as i64, media_type })
     }
 
     /// Deletes the bytes of `sha256` when nothing refers to them any more and
@@ -147,20 +132,14 @@ impl FileStore {
 }
 
 async fn sync_dir(dir: PathBuf) -> std::io::Result<()> {
-    tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
-        .await
-        .map_err(std::io::Error::other)?
+    tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all()).await.map_err(std::io::Error::other)?
 }
 
 /// A file name safe to store and to put in a download header: no path,
 /// no control characters, at most 200 characters.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
     if cleaned.is_empty() {
         "file".into()
@@ -173,9 +152,7 @@ pub fn clean_file_name(name: &str) -> String {
 mod tests {
     use super::*;
 
-    fn stream(
-        parts: Vec<&'static [u8]>,
-    ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+    fn stream(parts: Vec<&'static [u8]>) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
         futures::stream::iter(parts.into_iter().map(|p| Ok(Bytes::from_static(p))))
     }
 
@@ -183,36 +160,20 @@ mod tests {
     async fn an_accepted_file_lands_under_its_hash_and_a_copy_is_shared() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path()).unwrap();
-        let a = store
-            .save(stream(vec![b"%PDF-1.4\n", b"rest"]), "a.pdf", 1024)
-            .await
-            .unwrap();
+        let a = store.save(stream(vec![b"%PDF-1.4\n", b"rest"]), "a.pdf", 1024).await.unwrap();
         assert_eq!(a.media_type, "application/pdf");
         assert_eq!(a.size, 13);
-        assert_eq!(
-            std::fs::read(store.path(&a.sha256)).unwrap(),
-            b"%PDF-1.4\nrest"
-        );
-        let b = store
-            .save(stream(vec![b"%PDF-1.4\nrest"]), "b.pdf", 1024)
-            .await
-            .unwrap();
+        assert_eq!(std::fs::read(store.path(&a.sha256)).unwrap(), b"%PDF-1.4\nrest");
+        let b = store.save(stream(vec![b"%PDF-1.4\nrest"]), "b.pdf", 1024).await.unwrap();
         assert_eq!(a, b);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("files/tmp"))
-                .unwrap()
-                .count(),
-            0
-        );
+        assert_eq!(std::fs::read_dir(dir.path().join("files/tmp")).unwrap().count(), 0);
     }
 
     #[tokio::test]
     async fn refused_uploads_leave_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path()).unwrap();
-        let too_big = store
-            .save(stream(vec![b"%PDF-", &[b'x'; 2000]]), "a.pdf", 1000)
-            .await;
+        let too_big = store.save(stream(vec![b"%PDF-", &[b'x'; 2000]]), "a.pdf", 1000).await;
         assert!(matches!(too_big, Err(UploadError::TooLarge(_))));
         let exe = store.save(stream(vec![b"MZ\x90\0"]), "a.pdf", 1000).await;
         assert!(matches!(exe, Err(UploadError::NotAllowed)));
@@ -236,10 +197,7 @@ mod tests {
 
     #[test]
     fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(
-            clean_file_name("C:\\Users\\me\\lab results.pdf"),
-            "lab results.pdf"
-        );
+        assert_eq!(clean_file_name("C:\\Users\\me\\lab results.pdf"), "lab results.pdf");
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_file_name("a\"b\r\n.pdf"), "ab.pdf");
         assert_eq!(clean_file_name(".."), "file");

@@ -12,5 +12,8 @@ pub mod db;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod notify;
+pub mod portal;
 pub mod sniff;
 pub mod store;
+pub mod timezone;

@@ -9,9 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cortico_protocol::api::Role;
 use cortico_service::app::{App, AppConfig};
-use cortico_service::config::{
-    Cli, ClinicCommand, Command, OnOff, RoleArg, SeedDemoArgs, StaffCommand,
-};
+use cortico_service::config::{Cli, ClinicCommand, Command, OnOff, RoleArg, SeedDemoArgs, StaffCommand};
 use cortico_service::http;
 use cortico_service::store::{clinics, staff, StoreError};
 use rand::distributions::{Alphanumeric, DistString};
@@ -19,9 +17,7 @@ use rand::distributions::{Alphanumeric, DistString};
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -30,12 +26,14 @@ async fn main() -> Result<()> {
         Command::Serve(args) => args.read_connections,
         _ => 2,
     };
-    let config = AppConfig {
-        data_dir: cli.data_dir.clone(),
-        database_url: cli.database_url(),
-        read_connections,
-        trust_proxy: matches!(&cli.command, Command::Serve(a) if a.trust_proxy),
-    };
+    let mut config = AppConfig::new(cli.data_dir.clone());
+    config.database_url = cli.database_url();
+    config.read_connections = read_connections;
+    if let Command::Serve(args) = &cli.command {
+        config.trust_proxy = args.trust_proxy;
+        config.public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+        config.smtp = args.smtp.config();
+    }
     let app = App::open(&config).await?;
     match cli.command {
         Command::Serve(args) => serve(app, args.bind).await,
@@ -46,9 +44,7 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(app: App, bind: std::net::SocketAddr) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("binding {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
     app.start_chores();
     let router = http::router(app.state.clone());
@@ -68,8 +64,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -83,10 +78,7 @@ fn now(app: &App) -> i64 {
 }
 
 async fn clinic_id(app: &App, slug: &str) -> Result<i64> {
-    Ok(clinics::by_slug(app.state.db.read(), slug)
-        .await?
-        .with_context(|| format!("no clinic named '{slug}'"))?
-        .id)
+    Ok(clinics::by_slug(app.state.db.read(), slug).await?.with_context(|| format!("no clinic named '{slug}'"))?.id)
 }
 
 async fn clinic(app: &App, cmd: ClinicCommand) -> Result<()> {
@@ -95,17 +87,15 @@ async fn clinic(app: &App, cmd: ClinicCommand) -> Result<()> {
             let c = clinics::create(&app.state.db, &slug, &name, now(app)).await?;
             println!("created clinic '{}' ({})", c.slug, c.name);
         }
-        ClinicCommand::Set {
-            slug,
-            patient_initiated,
-        } => {
+        ClinicCommand::Set { slug, patient_initiated, time_zone } => {
             let id = clinic_id(app, &slug).await?;
             if let Some(on) = patient_initiated {
                 clinics::set_patient_initiated(&app.state.db, id, matches!(on, OnOff::On)).await?;
-                println!(
-                    "patient-initiated conversations: {}",
-                    if matches!(on, OnOff::On) { "on" } else { "off" }
-                );
+                println!("patient-initiated conversations: {}", if matches!(on, OnOff::On) { "on" } else { "off" });
+            }
+            if let Some(zone) = time_zone {
+                clinics::set_time_zone(&app.state.db, id, &zone).await?;
+                println!("time zone: {zone}");
             }
         }
     }
@@ -118,14 +108,7 @@ fn new_password() -> String {
 
 async fn staff_command(app: &App, cmd: StaffCommand) -> Result<()> {
     match cmd {
-        StaffCommand::Create {
-            clinic,
-            email,
-            name,
-            role,
-            provider_no,
-            password,
-        } => {
+        StaffCommand::Create { clinic, email, name, role, provider_no, password } => {
             let clinic_id = clinic_id(app, &clinic).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(new_password);
@@ -134,14 +117,7 @@ async fn staff_command(app: &App, cmd: StaffCommand) -> Result<()> {
                 RoleArg::Moa => Role::Moa,
                 RoleArg::Admin => Role::Admin,
             };
-            let new = staff::NewStaff {
-                clinic_id,
-                email,
-                name,
-                role,
-                provider_no,
-                password: password.clone(),
-            };
+            let new = staff::NewStaff { clinic_id, email, name, role, provider_no, password: password.clone() };
             let s = staff::create(&app.state.db, new, now(app)).await?;
             println!("created {} ({}) in '{clinic}'", s.email, s.role);
             if generated {
@@ -149,42 +125,18 @@ async fn staff_command(app: &App, cmd: StaffCommand) -> Result<()> {
             }
         }
         StaffCommand::Disable { clinic, email } => {
-            staff::set_disabled(
-                &app.state.db,
-                clinic_id(app, &clinic).await?,
-                &email,
-                true,
-                now(app),
-            )
-            .await?;
+            staff::set_disabled(&app.state.db, clinic_id(app, &clinic).await?, &email, true, now(app)).await?;
             println!("disabled {email}; their sessions are ended");
         }
         StaffCommand::Enable { clinic, email } => {
-            staff::set_disabled(
-                &app.state.db,
-                clinic_id(app, &clinic).await?,
-                &email,
-                false,
-                now(app),
-            )
-            .await?;
+            staff::set_disabled(&app.state.db, clinic_id(app, &clinic).await?, &email, false, now(app)).await?;
             println!("enabled {email}");
         }
-        StaffCommand::ResetPassword {
-            clinic,
-            email,
-            password,
-        } => {
+        StaffCommand::ResetPassword { clinic, email, password } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(new_password);
-            staff::reset_password(
-                &app.state.db,
-                clinic_id(app, &clinic).await?,
-                &email,
-                password.clone(),
-                now(app),
-            )
-            .await?;
+            staff::reset_password(&app.state.db, clinic_id(app, &clinic).await?, &email, password.clone(), now(app))
+                .await?;
             println!("new password set for {email}; their sessions are ended");
             if generated {
                 println!("password: {password}");
@@ -196,32 +148,16 @@ async fn staff_command(app: &App, cmd: StaffCommand) -> Result<()> {
 
 /// The demo accounts: (email, name, role, Oscar provider number).
 const DEMO_STAFF: [(&str, &str, Role, &str); 3] = [
-    (
-        "helen.marchetti@lakeshore.example",
-        "Dr. Helen Marchetti",
-        Role::Doctor,
-        "100001",
-    ),
-    (
-        "lucy.tremblay@lakeshore.example",
-        "Lucy Tremblay",
-        Role::Moa,
-        "100090",
-    ),
-    (
-        "admin@lakeshore.example",
-        "Clinic Administrator",
-        Role::Admin,
-        "",
-    ),
+    ("helen.marchetti@lakeshore.example", "Dr. Helen Marchetti", Role::Doctor, "100001"),
+    ("lucy.tremblay@lakeshore.example", "Lucy Tremblay", Role::Moa, "100090"),
+    ("admin@lakeshore.example", "Clinic Administrator", Role::Admin, ""),
 ];
 
 /// Seeds the demo clinic. Passwords are generated once and kept in
 /// `<data-dir>/demo-accounts.txt` so every run prints the same ones.
 async fn seed_demo(app: &App, config: &AppConfig, args: SeedDemoArgs) -> Result<()> {
     let db = &app.state.db;
-    let clinic_id = match clinics::create(db, &args.slug, "Lakeshore Family Health", now(app)).await
-    {
+    let clinic_id = match clinics::create(db, &args.slug, "Lakeshore Family Health", now(app)).await {
         Ok(c) => c.id,
         Err(StoreError::Conflict(_)) => clinic_id(app, &args.slug).await?,
         Err(e) => return Err(e.into()),
@@ -230,9 +166,7 @@ async fn seed_demo(app: &App, config: &AppConfig, args: SeedDemoArgs) -> Result<
     let file = config.data_dir.join("demo-accounts.txt");
     let mut saved = std::fs::read_to_string(&file).unwrap_or_default();
     for (email, name, role, provider_no) in DEMO_STAFF {
-        let known = saved
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{email} ")).map(str::to_owned));
+        let known = saved.lines().find_map(|l| l.strip_prefix(&format!("{email} ")).map(str::to_owned));
         let password = known.clone().unwrap_or_else(new_password);
         let new = staff::NewStaff {
             clinic_id,

@@ -27,10 +27,7 @@ pub struct Sniffer {
 impl Sniffer {
     /// A new sniffer.
     pub fn new() -> Self {
-        Sniffer {
-            text: true,
-            ..Default::default()
-        }
+        Sniffer { text: true, ..Default::default() }
     }
 
     /// Looks at the next chunk of the file.
@@ -60,10 +57,7 @@ impl Sniffer {
         self.zip_powerpoint |= has(b"ppt/presentation.xml");
         if self.odf.is_none() {
             for (marker, mime) in [
-                (
-                    &b"mimetypeapplication/vnd.oasis.opendocument.text"[..],
-                    "application/vnd.oasis.opendocument.text",
-                ),
+                (&b"mimetypeapplication/vnd.oasis.opendocument.text"[..], "application/vnd.oasis.opendocument.text"),
                 (
                     b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
                     "application/vnd.oasis.opendocument.spreadsheet",
@@ -84,19 +78,14 @@ impl Sniffer {
         let mut bytes = std::mem::take(&mut self.utf8_carry);
         bytes.extend_from_slice(chunk);
         // Text has no control characters but tab, line breaks and form feed.
-        if bytes
-            .iter()
-            .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f)
-        {
+        if bytes.iter().any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f) {
             self.text = false;
             return;
         }
         match std::str::from_utf8(&bytes) {
             Ok(_) => {}
             // An error at the very end may be a sequence cut by the chunk boundary.
-            Err(e) if e.error_len().is_none() => {
-                self.utf8_carry = bytes[e.valid_up_to()..].to_vec()
-            }
+            Err(e) if e.error_len().is_none() => self.utf8_carry = bytes[e.valid_up_to()..].to_vec(),
             Err(_) => self.text = false,
         }
     }
@@ -124,9 +113,7 @@ impl Sniffer {
         if h.len() >= 12 && &h[..4] == b"RIFF" && &h[8..12] == b"WEBP" {
             return Some("image/webp");
         }
-        if h.len() >= 12
-            && &h[4..8] == b"ftyp"
-            && matches!(&h[8..12], b"heic" | b"heix" | b"hevc" | b"mif1" | b"msf1")
+        if h.len() >= 12 && &h[4..8] == b"ftyp" && matches!(&h[8..12], b"heic" | b"heix" | b"hevc" | b"mif1" | b"msf1")
         {
             return Some("image/heic");
         }
@@ -151,10 +138,7 @@ impl Sniffer {
             };
         }
         if h.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
-            let ext = file_name
-                .rsplit_once('.')
-                .map(|(_, e)| e.to_ascii_lowercase())
-                .unwrap_or_default();
+            let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
             return match ext.as_str() {
                 "doc" => Some("application/msword"),
                 "xls" => Some("application/vnd.ms-excel"),
@@ -172,13 +156,8 @@ impl Sniffer {
 /// HTML and SVG are text, but not documents a patient or clinic exchanges;
 /// refusing them removes a whole class of stored-script risks.
 fn looks_like_markup(head: &[u8]) -> bool {
-    let start = String::from_utf8_lossy(head)
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .to_ascii_lowercase();
-    ["<!doctype", "<html", "<svg", "<?xml", "<script"]
-        .iter()
-        .any(|p| start.starts_with(p))
+    let start = String::from_utf8_lossy(head).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
+    ["<!doctype", "<html", "<svg", "<?xml", "<script"].iter().any(|p| start.starts_with(p))
 }
 
 /// Sniffs a whole buffer at once.
@@ -195,22 +174,10 @@ mod tests {
     #[test]
     fn documents_and_images_are_recognised_by_their_bytes() {
         assert_eq!(sniff(b"%PDF-1.7\n...", "x.exe"), Some("application/pdf"));
-        assert_eq!(
-            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "photo.pdf"),
-            Some("image/png")
-        );
-        assert_eq!(
-            sniff(b"\xff\xd8\xff\xe0\0\x10JFIF", "a"),
-            Some("image/jpeg")
-        );
-        assert_eq!(
-            sniff(b"\0\0\0\x18ftypheic\0\0\0\0", "IMG_1.HEIC"),
-            Some("image/heic")
-        );
-        assert_eq!(
-            sniff("Blood pressure log: 120/80 ✓\n".as_bytes(), "bp.txt"),
-            Some("text/plain")
-        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "photo.pdf"), Some("image/png"));
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF", "a"), Some("image/jpeg"));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0", "IMG_1.HEIC"), Some("image/heic"));
+        assert_eq!(sniff("Blood pressure log: 120/80 ✓\n".as_bytes(), "bp.txt"), Some("text/plain"));
     }
 
     #[test]
@@ -228,27 +195,18 @@ mod tests {
         let mut s = Sniffer::new();
         s.feed(b"PK\x03\x04 some bytes xl/work");
         s.feed(b"book.xml more");
-        assert_eq!(
-            s.finish("a.xlsx"),
-            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        );
+        assert_eq!(s.finish("a.xlsx"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
     }
 
     #[test]
     fn executables_markup_and_empty_files_are_refused() {
         assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0", "report.pdf"), None);
         assert_eq!(sniff(b"\x7fELF\x02\x01\x01", "notes.txt"), None);
-        assert_eq!(
-            sniff(b"<!DOCTYPE html><script>alert(1)</script>", "a.txt"),
-            None
-        );
+        assert_eq!(sniff(b"<!DOCTYPE html><script>alert(1)</script>", "a.txt"), None);
         assert_eq!(sniff(b"<svg onload=alert(1)>", "a.txt"), None);
         assert_eq!(sniff(b"", "a.txt"), None);
         assert_eq!(sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a.msi"), None);
-        assert_eq!(
-            sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.DOC"),
-            Some("application/msword")
-        );
+        assert_eq!(sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.DOC"), Some("application/msword"));
     }
 
     #[test]

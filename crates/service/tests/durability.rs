@@ -82,9 +82,7 @@ impl Server {
                 }
             }
         });
-        let base = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the service prints its address");
+        let base = rx.recv_timeout(Duration::from_secs(20)).expect("the service prints its address");
         Server { child, base }
     }
 
@@ -132,23 +130,15 @@ async fn call(
     let exchange = async {
         let res = client.request(req).await.map_err(|e| e.to_string())?;
         let status = res.status();
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
+        let bytes = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
         let json = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Ok((status, json))
     };
-    tokio::time::timeout(Duration::from_secs(10), exchange)
-        .await
-        .map_err(|_| "timed out".to_owned())?
+    tokio::time::timeout(Duration::from_secs(10), exchange).await.map_err(|_| "timed out".to_owned())?
 }
 
 fn body_of(key: &str) -> String {
@@ -214,12 +204,7 @@ async fn sender(
 }
 
 /// How many stored messages carry each key, over every page of each conversation.
-async fn stored_keys(
-    client: &HttpClient,
-    base: &str,
-    token: &str,
-    conversations: &[i64],
-) -> HashMap<String, usize> {
+async fn stored_keys(client: &HttpClient, base: &str, token: &str, conversations: &[i64]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for &id in conversations {
         let mut before: Option<i64> = None;
@@ -228,9 +213,8 @@ async fn stored_keys(
                 Some(b) => format!("{base}/api/conversations/{id}?before={b}"),
                 None => format!("{base}/api/conversations/{id}"),
             };
-            let (status, page) = call(client, Method::GET, &url, Some(token), None)
-                .await
-                .expect("the restarted service answers");
+            let (status, page) =
+                call(client, Method::GET, &url, Some(token), None).await.expect("the restarted service answers");
             assert_eq!(status, StatusCode::OK, "{page}");
             for message in page["messages"].as_array().expect("messages") {
                 let body = message["body"].as_str().expect("a body");
@@ -251,10 +235,7 @@ async fn stored_keys(
 async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path();
-    admin(
-        data,
-        &["clinic", "create", "--slug", CLINIC, "--name", "Durability"],
-    );
+    admin(data, &["clinic", "create", "--slug", CLINIC, "--name", "Durability"]);
     admin(
         data,
         &[
@@ -330,16 +311,8 @@ async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once(
         acked.extend(sent.acked);
         unknown.extend(sent.unknown);
     }
-    eprintln!(
-        "{} sends acknowledged, {} without an answer when the service was killed",
-        acked.len(),
-        unknown.len()
-    );
-    assert!(
-        acked.len() >= 20,
-        "too little load before the kill to test anything: {} acknowledged",
-        acked.len()
-    );
+    eprintln!("{} sends acknowledged, {} without an answer when the service was killed", acked.len(), unknown.len());
+    assert!(acked.len() >= 20, "too little load before the kill to test anything: {} acknowledged", acked.len());
 
     // Restart on the same data directory; the session survived too.
     let server = Server::start(data);
@@ -347,65 +320,35 @@ async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once(
     let client = http_client();
     let stored = stored_keys(&client, &base, &token, &conversations).await;
     for (_, key) in &acked {
-        assert_eq!(
-            stored.get(key),
-            Some(&1),
-            "acknowledged message {key} must be stored exactly once"
-        );
+        assert_eq!(stored.get(key), Some(&1), "acknowledged message {key} must be stored exactly once");
     }
     eprintln!(
         "after the restart: {} of the unanswered sends had been committed",
-        unknown
-            .iter()
-            .filter(|(_, k)| stored.contains_key(k))
-            .count()
+        unknown.iter().filter(|(_, k)| stored.contains_key(k)).count()
     );
     for (_, key) in &unknown {
-        assert!(
-            stored.get(key).copied().unwrap_or(0) <= 1,
-            "message {key} stored twice"
-        );
+        assert!(stored.get(key).copied().unwrap_or(0) <= 1, "message {key} stored twice");
     }
-    let attempted: std::collections::HashSet<&str> = acked
-        .iter()
-        .chain(&unknown)
-        .map(|(_, k)| k.as_str())
-        .collect();
+    let attempted: std::collections::HashSet<&str> = acked.iter().chain(&unknown).map(|(_, k)| k.as_str()).collect();
     for key in stored.keys() {
         assert!(attempted.contains(key.as_str()), "unexpected message {key}");
     }
 
     // Retrying with the same key stores what was lost, and replays what was not.
     for (conversation, key) in &unknown {
-        let (status, json) = send(&client, &base, &token, *conversation, key)
-            .await
-            .expect("the retry is answered");
-        let expected = if stored.contains_key(key) {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        };
+        let (status, json) = send(&client, &base, &token, *conversation, key).await.expect("the retry is answered");
+        let expected = if stored.contains_key(key) { StatusCode::OK } else { StatusCode::CREATED };
         assert_eq!(status, expected, "retry of {key}: {json}");
         assert_eq!(json["replayed"], json!(status == StatusCode::OK), "{json}");
     }
     for (conversation, key) in acked.iter().take(20) {
-        let (status, json) = send(&client, &base, &token, *conversation, key)
-            .await
-            .expect("the retry is answered");
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "retry of acknowledged {key}: {json}"
-        );
+        let (status, json) = send(&client, &base, &token, *conversation, key).await.expect("the retry is answered");
+        assert_eq!(status, StatusCode::OK, "retry of acknowledged {key}: {json}");
         assert_eq!(json["replayed"], json!(true), "{json}");
     }
     let stored = stored_keys(&client, &base, &token, &conversations).await;
     for key in &attempted {
-        assert_eq!(
-            stored.get(*key),
-            Some(&1),
-            "after retries, message {key} must be stored exactly once"
-        );
+        assert_eq!(stored.get(*key), Some(&1), "after retries, message {key} must be stored exactly once");
     }
     assert_eq!(stored.len(), attempted.len());
     drop(server);

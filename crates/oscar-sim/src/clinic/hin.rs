@@ -8,9 +8,7 @@ pub fn is_valid_hin(hin: &str) -> bool {
         return false;
     }
     let (payload, check) = hin.split_at(9);
-    check
-        .parse::<u32>()
-        .is_ok_and(|c| c == luhn_check_digit(payload))
+    check.parse::<u32>().is_ok_and(|c| c == luhn_check_digit(payload))
 }
 
 /// The Luhn check digit that completes `payload` (ASCII digits).

@@ -13,14 +13,7 @@ const FIRST_LOAD_DEMOGRAPHIC_NO: u32 = 2001;
 const FIRST_APPOINTMENT_NO: u32 = 5001;
 
 /// (last, first, sex, dob, has email, has cell). Invented people.
-type PatientRow = (
-    &'static str,
-    &'static str,
-    &'static str,
-    (i32, u32, u32),
-    bool,
-    bool,
-);
+type PatientRow = (&'static str, &'static str, &'static str, (i32, u32, u32), bool, bool);
 const PATIENTS: [PatientRow; 15] = [
     ("BERGSTROM", "ELIN", "F", (1984, 5, 7), true, true),
     ("OKONKWO", "DAVID", "M", (1971, 11, 23), true, true),
@@ -41,15 +34,7 @@ const PATIENTS: [PatientRow; 15] = [
 
 /// Today's appointments: (doctor index, hour, minute, duration, patient index
 /// or `None` for the staff meeting, reason, status).
-type Slot = (
-    usize,
-    u32,
-    u32,
-    u32,
-    Option<usize>,
-    &'static str,
-    &'static str,
-);
+type Slot = (usize, u32, u32, u32, Option<usize>, &'static str, &'static str);
 const TODAY: [Slot; 16] = [
     (0, 9, 0, 15, Some(0), "Follow-up", "t"),
     (0, 9, 15, 15, Some(1), "BP check", "H"),
@@ -82,10 +67,8 @@ const REASONS: [&str; 8] = [
 ];
 
 /// First and last names combined for generated load patients.
-const LOAD_FIRST: [&str; 12] = [
-    "AVA", "NOAH", "OLIVIA", "LIAM", "EMMA", "LUCAS", "CHLOE", "ETHAN", "MAYA", "OWEN", "ZOE",
-    "SAMUEL",
-];
+const LOAD_FIRST: [&str; 12] =
+    ["AVA", "NOAH", "OLIVIA", "LIAM", "EMMA", "LUCAS", "CHLOE", "ETHAN", "MAYA", "OWEN", "ZOE", "SAMUEL"];
 const LOAD_LAST: [&str; 12] = [
     "TREMBLAY",
     "GAGNON",
@@ -118,57 +101,25 @@ impl Clinic {
             .enumerate()
             .map(|(i, &(last, first, sex, (y, m, d), email, cell))| {
                 let n = i as u32;
-                let email = if email {
-                    format!("{}.{}@example.com", slug(first), slug(last))
-                } else {
-                    String::new()
-                };
-                let cell = if cell {
-                    format!("416-555-{:04}", 160 + n)
-                } else {
-                    String::new()
-                };
-                patient(
-                    FIRST_DEMOGRAPHIC_NO + n,
-                    last,
-                    first,
-                    sex,
-                    Date::new(y, m, d),
-                    email,
-                    cell,
-                )
+                let email = if email { format!("{}.{}@example.com", slug(first), slug(last)) } else { String::new() };
+                let cell = if cell { format!("416-555-{:04}", 160 + n) } else { String::new() };
+                patient(FIRST_DEMOGRAPHIC_NO + n, last, first, sex, Date::new(y, m, d), email, cell)
             })
             .collect();
 
-        let mut clinic = Clinic {
-            name: "Lakeshore Family Health".to_owned(),
-            today,
-            providers,
-            patients,
-            appointments: vec![],
-        };
+        let mut clinic =
+            Clinic { name: "Lakeshore Family Health".to_owned(), today, providers, patients, appointments: vec![] };
         let doctors: Vec<String> = clinic.doctors().map(|d| d.provider_no.clone()).collect();
 
         for &(doctor, hour, minute, duration, patient, reason, status) in &TODAY {
             let (demographic_no, name) = match patient {
                 Some(i) => {
                     let p = &clinic.patients[i];
-                    (
-                        p.demographic_no,
-                        format!("{},{}", p.last_name, p.first_name),
-                    )
+                    (p.demographic_no, format!("{},{}", p.last_name, p.first_name))
                 }
                 None => (0, "STAFF MEETING".to_owned()),
             };
-            clinic.book(
-                &doctors[doctor],
-                today,
-                (hour, minute, duration),
-                demographic_no,
-                name,
-                reason,
-                status,
-            );
+            clinic.book(&doctors[doctor], today, (hour, minute, duration), demographic_no, name, reason, status);
         }
         clinic.book_rest_of_week(&doctors);
         clinic
@@ -181,28 +132,14 @@ impl Clinic {
     pub fn with_load(today: Date, appointments: usize) -> Clinic {
         let mut clinic = Clinic::demo(today);
         let doctors: Vec<String> = clinic.doctors().map(|d| d.provider_no.clone()).collect();
-        let today_count = clinic
-            .appointments
-            .iter()
-            .filter(|a| a.date == today)
-            .count();
+        let today_count = clinic.appointments.iter().filter(|a| a.date == today).count();
 
         if appointments <= today_count {
             // Keep the earliest, alternating doctors, so a small load still shows both columns.
-            let mut todays: Vec<&Appointment> = clinic
-                .appointments
-                .iter()
-                .filter(|a| a.date == today)
-                .collect();
+            let mut todays: Vec<&Appointment> = clinic.appointments.iter().filter(|a| a.date == today).collect();
             todays.sort_by_key(|a| (a.start_minutes(), a.provider_no.clone()));
-            let keep: Vec<u32> = todays
-                .iter()
-                .take(appointments)
-                .map(|a| a.appointment_no)
-                .collect();
-            clinic
-                .appointments
-                .retain(|a| a.date != today || keep.contains(&a.appointment_no));
+            let keep: Vec<u32> = todays.iter().take(appointments).map(|a| a.appointment_no).collect();
+            clinic.appointments.retain(|a| a.date != today || keep.contains(&a.appointment_no));
             return clinic;
         }
 
@@ -214,19 +151,8 @@ impl Clinic {
             let dob = Date::new(1940 + (n * 7 % 80) as i32, 1 + n % 12, 1 + n * 3 % 28);
             let sex = if i % 2 == 0 { "F" } else { "M" };
             let email = format!("{}.{}.{}@example.com", slug(first), slug(last), n);
-            let p = patient(
-                FIRST_LOAD_DEMOGRAPHIC_NO + n,
-                last,
-                first,
-                sex,
-                dob,
-                email,
-                String::new(),
-            );
-            let (demographic_no, name) = (
-                p.demographic_no,
-                format!("{},{}", p.last_name, p.first_name),
-            );
+            let p = patient(FIRST_LOAD_DEMOGRAPHIC_NO + n, last, first, sex, dob, email, String::new());
+            let (demographic_no, name) = (p.demographic_no, format!("{},{}", p.last_name, p.first_name));
             clinic.patients.push(p);
 
             let doctor = i % doctors.len();
@@ -259,28 +185,14 @@ impl Clinic {
             }
             let status = if day < self.today { "B" } else { "t" };
             for (d, doctor) in doctors.iter().enumerate() {
-                let times: [(u32, u32); 3] = if d == 0 {
-                    [(9, 0), (10, 0), (11, 0)]
-                } else {
-                    [(9, 30), (10, 30), (13, 30)]
-                };
+                let times: [(u32, u32); 3] =
+                    if d == 0 { [(9, 0), (10, 0), (11, 0)] } else { [(9, 30), (10, 30), (13, 30)] };
                 for (k, &(hour, minute)) in times.iter().enumerate() {
                     let i = (offset as usize * 3 + k + d * 7) % patient_count;
                     let p = &self.patients[i];
-                    let (demographic_no, name) = (
-                        p.demographic_no,
-                        format!("{},{}", p.last_name, p.first_name),
-                    );
+                    let (demographic_no, name) = (p.demographic_no, format!("{},{}", p.last_name, p.first_name));
                     let reason = REASONS[(offset as usize + k + d) % REASONS.len()];
-                    self.book(
-                        doctor,
-                        day,
-                        (hour, minute, 15),
-                        demographic_no,
-                        name,
-                        reason,
-                        status,
-                    );
+                    self.book(doctor, day, (hour, minute, 15), demographic_no, name, reason, status);
                 }
             }
         }
@@ -315,23 +227,10 @@ impl Clinic {
 }
 
 fn provider(no: &str, first: &str, last: &str, role: ProviderRole) -> Provider {
-    Provider {
-        provider_no: no.to_owned(),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        role,
-    }
+    Provider { provider_no: no.to_owned(), first_name: first.to_owned(), last_name: last.to_owned(), role }
 }
 
-fn patient(
-    demographic_no: u32,
-    last: &str,
-    first: &str,
-    sex: &str,
-    dob: Date,
-    email: String,
-    cell: String,
-) -> Patient {
+fn patient(demographic_no: u32, last: &str, first: &str, sex: &str, dob: Date, email: String, cell: String) -> Patient {
     let n = demographic_no;
     Patient {
         demographic_no,
@@ -351,10 +250,7 @@ fn patient(
 
 /// `MARIE-CLAIRE` → `marie-claire`, `O'REILLY` → `oreilly`, `THI HOA` → `thihoa`.
 fn slug(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').map(|c| c.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]
@@ -371,15 +267,9 @@ mod tests {
         let clinic = Clinic::demo(monday());
         let doctors: Vec<&str> = clinic.doctors().map(|d| d.provider_no.as_str()).collect();
         assert_eq!(doctors, ["100001", "100002"]);
-        assert_eq!(
-            clinic.provider("100090").map(|p| p.role),
-            Some(ProviderRole::Receptionist)
-        );
+        assert_eq!(clinic.provider("100090").map(|p| p.role), Some(ProviderRole::Receptionist));
         assert_eq!(clinic.patients.len(), 15);
-        assert_eq!(
-            clinic.patient(1001).map(|p| p.display_name_schedule()),
-            Some("Bergstrom,Elin".to_owned())
-        );
+        assert_eq!(clinic.patient(1001).map(|p| p.display_name_schedule()), Some("Bergstrom,Elin".to_owned()));
     }
 
     #[test]
@@ -394,17 +284,9 @@ mod tests {
     fn today_has_eight_per_doctor_and_exactly_one_non_patient() {
         let clinic = Clinic::demo(monday());
         for doctor in ["100001", "100002"] {
-            assert_eq!(
-                clinic.appointments_on(monday(), doctor).len(),
-                8,
-                "{doctor}"
-            );
+            assert_eq!(clinic.appointments_on(monday(), doctor).len(), 8, "{doctor}");
         }
-        let blocks: Vec<&Appointment> = clinic
-            .appointments
-            .iter()
-            .filter(|a| !a.is_patient())
-            .collect();
+        let blocks: Vec<&Appointment> = clinic.appointments.iter().filter(|a| !a.is_patient()).collect();
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].name, "STAFF MEETING");
         assert_eq!(blocks[0].date, monday());
@@ -415,18 +297,10 @@ mod tests {
         let clinic = Clinic::demo(Date::new(2026, 3, 4));
         let week = Date::new(2026, 3, 1);
         for offset in [1, 2, 4, 5] {
-            assert_eq!(
-                clinic
-                    .appointments_on(week.add_days(offset), "100001")
-                    .len(),
-                3,
-                "day {offset}"
-            );
+            assert_eq!(clinic.appointments_on(week.add_days(offset), "100001").len(), 3, "day {offset}");
         }
         assert!(clinic.appointments_on(week, "100001").is_empty());
-        assert!(clinic
-            .appointments_on(week.add_days(6), "100002")
-            .is_empty());
+        assert!(clinic.appointments_on(week.add_days(6), "100002").is_empty());
     }
 
     #[test]
@@ -442,11 +316,7 @@ mod tests {
     fn load_sets_todays_total_across_doctors() {
         for total in [0, 5, 16, 300] {
             let clinic = Clinic::with_load(monday(), total);
-            let today: Vec<&Appointment> = clinic
-                .appointments
-                .iter()
-                .filter(|a| a.date == monday())
-                .collect();
+            let today: Vec<&Appointment> = clinic.appointments.iter().filter(|a| a.date == monday()).collect();
             assert_eq!(today.len(), total);
             if total >= 2 {
                 assert!(today.iter().any(|a| a.provider_no == "100001"));

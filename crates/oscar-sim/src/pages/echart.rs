@@ -14,19 +14,9 @@ use crate::clinic::{Clinic, Patient, Variant};
 
 /// Renders the e-chart of a patient, opened from `appointment_no` when given;
 /// `None` when there is no such patient.
-pub fn echart(
-    clinic: &Clinic,
-    opts: &PageOptions,
-    demographic_no: u32,
-    appointment_no: Option<u32>,
-) -> Option<String> {
+pub fn echart(clinic: &Clinic, opts: &PageOptions, demographic_no: u32, appointment_no: Option<u32>) -> Option<String> {
     let patient = clinic.patient(demographic_no)?;
-    let echart = Echart {
-        clinic,
-        opts,
-        patient,
-        appointment_no,
-    };
+    let echart = Echart { clinic, opts, patient, appointment_no };
     Some(echart.render())
 }
 
@@ -50,17 +40,11 @@ impl Echart<'_> {
         let opts = self.opts;
         let p = self.patient;
         let (base, title) = if self.classic() {
-            (
-                String::new(),
-                format!("Encounter - {} {} {}", p.echart_name(), p.sex, self.age()),
-            )
+            (String::new(), format!("Encounter - {} {} {}", p.echart_name(), p.sex, self.age()))
         } else {
             // Real Open-O writes scheme://host:port/ctx/; the renderer does not
             // know the host, and a path-absolute base resolves the same way.
-            (
-                format!("<base href=\"{}/\">\n", esc(opts.ctx())),
-                "Encounter".to_owned(),
-            )
+            (format!("<base href=\"{}/\">\n", esc(opts.ctx())), "Encounter".to_owned())
         };
         format!(
             "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n<html lang=\"en\">\n<head>\n{base}\
@@ -105,15 +89,8 @@ impl Echart<'_> {
     fn classic_header(&self) -> String {
         let p = self.patient;
         let d = p.demographic_no;
-        let mrp = self
-            .clinic
-            .mrp_of(d)
-            .map(|m| m.full_name())
-            .unwrap_or_default();
-        let appointment = self
-            .appointment_no
-            .map(|n| format!("&appointment={n}"))
-            .unwrap_or_default();
+        let mrp = self.clinic.mrp_of(d).map(|m| m.full_name()).unwrap_or_default();
+        let appointment = self.appointment_no.map(|n| format!("&appointment={n}")).unwrap_or_default();
         let master = format!(
             "popupPage(700,1000,'Master{d}','{}?demographic_no={d}&displaymode=edit&dboperation=search_detail{appointment}'); return false;",
             js_str(&self.opts.abs("demographic/demographiccontrol.jsp"))
@@ -124,11 +101,7 @@ impl Echart<'_> {
             js_str(&p.last_name),
             js_str(&p.first_name),
         );
-        let next = self
-            .clinic
-            .next_appointment(d)
-            .map(|a| a.date.to_string())
-            .unwrap_or_default();
+        let next = self.clinic.next_appointment(d).map(|a| a.date.to_string()).unwrap_or_default();
         format!(
             "<div style=\"float:left; width: 80%; padding-left:2px; text-align:left; font-size: 12px; color:#333333; background-color:#CCCCFF\" id=\"encounterHeader\">\n\
              <span style=\"border-bottom: medium solid #CCCCFF\">MRP:&nbsp;&nbsp;\n{mrp}  </span>\n\
@@ -158,23 +131,14 @@ impl Echart<'_> {
         let p = self.patient;
         let ctx = self.opts.ctx();
         let d = p.demographic_no;
-        let mrp = self
-            .clinic
-            .mrp_of(d)
-            .map_or_else(|| "Unknown".to_owned(), |m| m.formatted_name());
+        let mrp = self.clinic.mrp_of(d).map_or_else(|| "Unknown".to_owned(), |m| m.formatted_name());
         let user = self
             .clinic
             .provider(&self.opts.logged_in_provider)
             .map_or_else(|| self.opts.logged_in_provider.clone(), |u| u.full_name());
-        let next = self
-            .clinic
-            .next_appointment(d)
-            .map_or_else(|| "Unknown".to_owned(), |a| a.date.to_string());
+        let next = self.clinic.next_appointment(d).map_or_else(|| "Unknown".to_owned(), |a| a.date.to_string());
         let item = |id: &str, label: &str, value: &str| {
-            format!(
-                "<div id='{id}'><div class='label'>{label}</div>{}</div>",
-                esc(value)
-            )
+            format!("<div id='{id}'><div class='label'>{label}</div>{}</div>", esc(value))
         };
         let mut label = format!(
             "<div id='patient-label'><div id='patient-full-name'><h1><a href='{}' target='_blank'>{}</a></h1></div>",
@@ -269,11 +233,8 @@ impl Echart<'_> {
     /// `div#cppBoxes`: social history, medical history, ongoing concerns, reminders.
     fn cpp_boxes(&self) -> String {
         let n = self.patient.demographic_no as usize;
-        const SOCIAL: [&str; 3] = [
-            "Non-smoker. Works as a teacher.",
-            "Retired. Lives with spouse.",
-            "Student. Occasional alcohol.",
-        ];
+        const SOCIAL: [&str; 3] =
+            ["Non-smoker. Works as a teacher.", "Retired. Lives with spouse.", "Student. Occasional alcohol."];
         const MEDICAL: [&str; 3] = ["Hypertension", "Type 2 diabetes", "Asthma"];
         const CONCERNS: [&str; 3] = ["Weight management", "Low back pain", "Sleep"];
         let boxes = [
@@ -336,10 +297,7 @@ mod tests {
     #[test]
     fn classic_echart_shows_stored_name_sex_age_in_title_and_header() {
         let html = echart(&clinic(), &PageOptions::default(), 1001, Some(5001)).unwrap();
-        assert!(
-            html.contains("<title>Encounter - BERGSTROM, ELIN F 41 years</title>"),
-            "{html}"
-        );
+        assert!(html.contains("<title>Encounter - BERGSTROM, ELIN F 41 years</title>"), "{html}");
         assert!(html.contains("id=\"encounterHeader\""));
         assert!(html.contains(
             "popupPage(700,1000,&#39;Master1001&#39;,&#39;/oscar/demographic/demographiccontrol.jsp?demographic_no=1001&amp;displaymode=edit&amp;dboperation=search_detail&amp;appointment=5001&#39;)"
@@ -348,19 +306,13 @@ mod tests {
         assert!(html.contains("<span id=\"encounterHeaderExt\"></span>"));
         assert!(html.contains("var demographicNo = '1001';"));
         assert!(html.contains("<div id=\"notCPP\" style=\"height:70%; overflow:auto;\"></div>"));
-        assert!(
-            !html.contains("name=\"demographicNo\""),
-            "the form only comes with ChartNotes.jsp"
-        );
+        assert!(!html.contains("name=\"demographicNo\""), "the form only comes with ChartNotes.jsp");
         assert!(!html.contains("<base"));
     }
 
     #[test]
     fn open_o_echart_has_patient_label_items_and_base() {
-        let opts = PageOptions {
-            context_path: "/oscar_15".into(),
-            ..PageOptions::new(Variant::OpenO)
-        };
+        let opts = PageOptions { context_path: "/oscar_15".into(), ..PageOptions::new(Variant::OpenO) };
         let html = echart(&clinic(), &opts, 1002, None).unwrap();
         let p = clinic().patient(1002).unwrap().clone();
         assert!(html.contains("<title>Encounter</title>"));
@@ -373,12 +325,8 @@ mod tests {
             "<div id='patient-hin'><div class='label'>hin (ON)</div>{}&nbsp;{}</div>",
             p.hin, p.hin_version
         )));
-        assert!(html
-            .contains("<div id='patient-mrp'><div class='label'>MRP</div>Marchetti, Helen</div>"));
-        assert!(html.contains(&format!(
-            "<div id='patient-email'><div class='label'>email</div>{}</div>",
-            p.email
-        )));
+        assert!(html.contains("<div id='patient-mrp'><div class='label'>MRP</div>Marchetti, Helen</div>"));
+        assert!(html.contains(&format!("<div id='patient-email'><div class='label'>email</div>{}</div>", p.email)));
         assert!(!html.contains("encounterHeader"));
     }
 }

@@ -73,9 +73,7 @@ pub fn url_form(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -110,39 +108,24 @@ mod tests {
 
     #[test]
     fn html_escape_covers_markup_and_quotes() {
-        assert_eq!(
-            esc(r#"<a href="x">O'Neil & co</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;"
-        );
+        assert_eq!(esc(r#"<a href="x">O'Neil & co</a>"#), "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;");
     }
 
     #[test]
     fn js_escape_protects_quotes_and_script_end() {
-        assert_eq!(
-            js_str("O'Reilly \"x\"\n</script>"),
-            "O\\'Reilly \\\"x\\\"\\n\\x3c/script\\x3e"
-        );
+        assert_eq!(js_str("O'Reilly \"x\"\n</script>"), "O\\'Reilly \\\"x\\\"\\n\\x3c/script\\x3e");
     }
 
     #[test]
     fn url_encoding_matches_java_url_encoder() {
-        assert_eq!(
-            url_form("face to face encounter with client"),
-            "face+to+face+encounter+with+client"
-        );
-        assert_eq!(
-            url_form("Smith,John & co/é"),
-            "Smith%2CJohn+%26+co%2F%C3%A9"
-        );
+        assert_eq!(url_form("face to face encounter with client"), "face+to+face+encounter+with+client");
+        assert_eq!(url_form("Smith,John & co/é"), "Smith%2CJohn+%26+co%2F%C3%A9");
         assert_eq!(url_form("Follow-up_1.*"), "Follow-up_1.*");
     }
 
     #[test]
     fn owasp_javascript_encoding_hides_ampersands() {
-        assert_eq!(
-            owasp_for_javascript("/a/b.do?x=1&y=2-3"),
-            "\\/a\\/b.do?x=1\\x26y=2\\-3"
-        );
+        assert_eq!(owasp_for_javascript("/a/b.do?x=1&y=2-3"), "\\/a\\/b.do?x=1\\x26y=2\\-3");
     }
 
     #[test]

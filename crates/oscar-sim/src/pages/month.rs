@@ -9,12 +9,7 @@ use crate::clinic::Clinic;
 use crate::date::Date;
 
 /// Renders the month holding `year`-`month`; `None` for a month outside 1–12.
-pub fn schedule_month(
-    clinic: &Clinic,
-    opts: &PageOptions,
-    year: i32,
-    month: u32,
-) -> Option<String> {
+pub fn schedule_month(clinic: &Clinic, opts: &PageOptions, year: i32, month: u32) -> Option<String> {
     let first = Date::from_ymd(year, month, 1)?;
     let mut weeks = String::new();
     let mut day = first.week_start();
@@ -29,7 +24,10 @@ pub fn schedule_month(
     let prev = Date::from_lenient(i64::from(year), i64::from(month) - 1, 1).unwrap_or(first);
     let next = Date::from_lenient(i64::from(year), i64::from(month) + 1, 1).unwrap_or(first);
     let month_link = |d: Date| {
-        format!("providercontrol.jsp?year={}&month={}&day=1&view=0&displaymode=month&dboperation=searchappointmentmonth", d.year, d.month)
+        format!(
+            "providercontrol.jsp?year={}&month={}&day=1&view=0&displaymode=month&dboperation=searchappointmentmonth",
+            d.year, d.month
+        )
     };
     Some(format!(
         "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n<html lang=\"en\">\n<head>\n\
@@ -59,22 +57,10 @@ fn day_cell(clinic: &Clinic, day: Date, month: u32) -> String {
         day.year, day.month, day.day
     );
     let available: String = if (1..=5).contains(&day.weekday()) {
-        clinic
-            .doctors()
-            .map(|d| {
-                format!(
-                    "<div class=\"provAvail\">{}</div>",
-                    esc(&d.formatted_name())
-                )
-            })
-            .collect()
+        clinic.doctors().map(|d| format!("<div class=\"provAvail\">{}</div>", esc(&d.formatted_name()))).collect()
     } else {
         String::new()
     };
     let class = if day == clinic.today { "today" } else { "day" };
-    format!(
-        "<td class=\"{class}\" valign=\"top\"><a href=\"{}\">{}</a>{available}</td>\n",
-        esc(&link),
-        day.day
-    )
+    format!("<td class=\"{class}\" valign=\"top\"><a href=\"{}\">{}</a>{available}</td>\n", esc(&link), day.day)
 }

@@ -10,22 +10,10 @@ use crate::clinic::Clinic;
 
 /// Synthetic past notes: (days before today, text).
 const NOTES: [(i32, &str); 4] = [
-    (
-        42,
-        "Seen for follow-up. Feeling well. BP 128/82. Continue current management. RTC 6 weeks.",
-    ),
-    (
-        90,
-        "Annual review. Labs ordered: CBC, lipids, A1C. Discussed diet and exercise.",
-    ),
-    (
-        21,
-        "Telephone call: results reviewed with patient, all within normal limits.",
-    ),
-    (
-        150,
-        "Presented with sore throat x 3 days. No fever. Supportive care advised.",
-    ),
+    (42, "Seen for follow-up. Feeling well. BP 128/82. Continue current management. RTC 6 weeks."),
+    (90, "Annual review. Labs ordered: CBC, lipids, A1C. Discussed diet and exercise."),
+    (21, "Telephone call: results reviewed with patient, all within normal limits."),
+    (150, "Presented with sore throat x 3 days. No fever. Supportive care advised."),
 ];
 
 /// Renders the chart-notes fragment for a patient; `None` when there is no
@@ -33,10 +21,7 @@ const NOTES: [(i32, &str); 4] = [
 pub fn chart_notes(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -> Option<String> {
     let patient = clinic.patient(demographic_no)?;
     let d = patient.demographic_no;
-    let author = clinic
-        .mrp_of(d)
-        .map(|m| m.formatted_name())
-        .unwrap_or_default();
+    let author = clinic.mrp_of(d).map(|m| m.formatted_name()).unwrap_or_default();
     // Deterministic note ids, unique per patient, like database ids.
     let first_note_id = d * 10;
     let notes: String = (0..2)

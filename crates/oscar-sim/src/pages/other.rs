@@ -13,10 +13,7 @@ use crate::clinic::Clinic;
 pub fn master_record(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -> Option<String> {
     let p = clinic.patient(demographic_no)?;
     let age = p.age_on(clinic.today);
-    let mrp = clinic
-        .mrp_of(demographic_no)
-        .map(|m| m.formatted_name())
-        .unwrap_or_default();
+    let mrp = clinic.mrp_of(demographic_no).map(|m| m.formatted_name()).unwrap_or_default();
     let items = [
         ("Last Name", p.last_name.clone()),
         ("First Name", p.first_name.clone()),
@@ -32,11 +29,7 @@ pub fn master_record(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -
     let items: String = items
         .iter()
         .map(|(label, info)| {
-            format!(
-                "<li><span class=\"label\">{}:</span><span class=\"info\">{}</span></li>\n",
-                esc(label),
-                esc(info)
-            )
+            format!("<li><span class=\"label\">{}:</span><span class=\"info\">{}</span></li>\n", esc(label), esc(info))
         })
         .collect();
     let hidden = [
@@ -58,10 +51,7 @@ pub fn master_record(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -
         .iter()
         .map(|(name, value)| {
             let id = if *name == "hin" { " id=\"hinBox\"" } else { "" };
-            format!(
-                "<input type=\"text\" name=\"{name}\"{id} value=\"{}\">\n",
-                esc(value)
-            )
+            format!("<input type=\"text\" name=\"{name}\"{id} value=\"{}\">\n", esc(value))
         })
         .collect();
     Some(format!(
@@ -82,12 +72,7 @@ pub fn master_record(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -
 /// and `pin` to `<ctx>/login.do`, with an optional error message.
 pub fn login_page(opts: &PageOptions, error: Option<&str>) -> String {
     let error = error
-        .map(|e| {
-            format!(
-                "<div class=\"login-error\" style=\"color:#b00;\">{}</div>\n",
-                esc(e)
-            )
-        })
+        .map(|e| format!("<div class=\"login-error\" style=\"color:#b00;\">{}</div>\n", esc(e)))
         .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">\n<title>OSCAR EMR Login</title>\n\
@@ -130,12 +115,8 @@ mod tests {
     fn master_record_lists_label_info_pairs() {
         let clinic = Clinic::demo(Date::new(2026, 3, 2));
         let html = master_record(&clinic, &PageOptions::default(), 1004).unwrap();
-        assert!(html.contains(
-            "<span class=\"label\">Last Name:</span><span class=\"info\">O&#39;REILLY</span>"
-        ));
-        assert!(html.contains(
-            "<span class=\"label\">Age:</span><span class=\"info\">67 (DOB: 1958-08-30)</span>"
-        ));
+        assert!(html.contains("<span class=\"label\">Last Name:</span><span class=\"info\">O&#39;REILLY</span>"));
+        assert!(html.contains("<span class=\"label\">Age:</span><span class=\"info\">67 (DOB: 1958-08-30)</span>"));
         assert!(html.contains("id=\"hinBox\""));
         assert_eq!(master_record(&clinic, &PageOptions::default(), 1), None);
     }

@@ -38,15 +38,8 @@ pub fn schedule_day(clinic: &Clinic, opts: &PageOptions, date: Date) -> String {
 
 /// Renders the week view of one provider: seven columns, one per day from
 /// `week_start` (Oscar starts weeks on Sunday; see [`Date::week_start`]).
-pub fn schedule_week(
-    clinic: &Clinic,
-    opts: &PageOptions,
-    week_start: Date,
-    provider_no: &str,
-) -> String {
-    let provider_name = clinic
-        .provider(provider_no)
-        .map_or_else(|| provider_no.to_owned(), |p| p.full_name());
+pub fn schedule_week(clinic: &Clinic, opts: &PageOptions, week_start: Date, provider_no: &str) -> String {
+    let provider_name = clinic.provider(provider_no).map_or_else(|| provider_no.to_owned(), |p| p.full_name());
     let columns = (0..7)
         .map(|offset| {
             let date = week_start.add_days(offset);
@@ -101,11 +94,7 @@ impl<'a> Page<'a> {
         columns: Vec<Column<'a>>,
     ) -> Self {
         let user = match clinic.provider(&opts.logged_in_provider) {
-            Some(p) => User {
-                no: p.provider_no.clone(),
-                first: p.first_name.clone(),
-                last: p.last_name.clone(),
-            },
+            Some(p) => User { no: p.provider_no.clone(), first: p.first_name.clone(), last: p.last_name.clone() },
             None => User {
                 no: opts.logged_in_provider.clone(),
                 first: String::new(),
@@ -115,16 +104,7 @@ impl<'a> Page<'a> {
         let all = columns.iter().flat_map(|c| c.appointments.iter());
         let start_hour = all.clone().map(|a| a.start_hour).min().unwrap_or(8).min(8);
         let end_hour = all.map(|a| a.start_hour).max().unwrap_or(18).clamp(18, 23);
-        Self {
-            clinic,
-            opts,
-            user,
-            date,
-            week_of,
-            columns,
-            start_hour,
-            end_hour,
-        }
+        Self { clinic, opts, user, date, week_of, columns, start_hour, end_hour }
     }
 
     fn classic(&self) -> bool {
@@ -138,17 +118,12 @@ impl<'a> Page<'a> {
     /// `providercontrol.jsp?year=…&month=…&day=…` with Oscar's unpadded
     /// numbers; `day` may be out of range (Oscar relies on lenient dates).
     fn day_link(&self, date: Date, day: i64, rest: &str) -> String {
-        format!(
-            "providercontrol.jsp?year={}&month={}&day={day}{rest}",
-            date.year, date.month
-        )
+        format!("providercontrol.jsp?year={}&month={}&day={day}{rest}", date.year, date.month)
     }
 
     /// The `&provider_no=P` that keeps links in the week view.
     fn week_param(&self) -> String {
-        self.week_of
-            .map(|p| format!("&provider_no={p}"))
-            .unwrap_or_default()
+        self.week_of.map(|p| format!("&provider_no={p}")).unwrap_or_default()
     }
 
     fn render(&self) -> String {
@@ -157,14 +132,11 @@ impl<'a> Page<'a> {
         out.push_str("<body bgcolor=\"#EEEEFF\" onLoad=\"refreshAllTabAlerts();scrollOnLoad();\" topmargin=\"0\" leftmargin=\"0\" rightmargin=\"0\">\n");
         out.push_str(&menu::top_menu(self));
         out.push_str("<div id=\"system_message\"></div>\n<div id=\"facility_message\"></div>\n");
-        let columns: String = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| grid::column(self, c, i))
-            .collect();
+        let columns: String = self.columns.iter().enumerate().map(|(i, c)| grid::column(self, c, i)).collect();
         if self.classic() {
-            out.push_str("<table BORDER=\"0\" CELLPADDING=\"1\" CELLSPACING=\"0\" WIDTH=\"100%\" BGCOLOR=\"#C0C0C0\">\n");
+            out.push_str(
+                "<table BORDER=\"0\" CELLPADDING=\"1\" CELLSPACING=\"0\" WIDTH=\"100%\" BGCOLOR=\"#C0C0C0\">\n",
+            );
             out.push_str(&self.nav_bar());
             out.push_str("<tr><td colspan=\"3\">\n<table border=\"0\" cellpadding=\"0\" bgcolor=\"#486ebd\" cellspacing=\"0\" width=\"100%\">\n<tr>\n");
             out.push_str(&columns);

@@ -16,16 +16,10 @@ pub const STRICT_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-i
 
 /// Adds the policy to HTML responses when the simulator runs with `Strict`.
 pub(super) async fn add_header(State(state): State<SimState>, mut response: Response) -> Response {
-    let is_html = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_html =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if state.config.csp == CspMode::Strict && is_html {
-        response.headers_mut().insert(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(STRICT_POLICY),
-        );
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(STRICT_POLICY));
     }
     response
 }

@@ -27,24 +27,12 @@ type PageResult = Result<Response, PageError>;
 /// The page routes under the context path.
 pub(super) fn router(ctx: &str) -> Router<SimState> {
     Router::new()
-        .route(
-            &format!("{ctx}/provider/providercontrol.jsp"),
-            get(provider_control),
-        )
+        .route(&format!("{ctx}/provider/providercontrol.jsp"), get(provider_control))
         .route(&format!("{ctx}/casemgmt/forward.jsp"), get(forward))
-        .route(
-            &format!("{ctx}/CaseManagementEntry.do"),
-            get(case_management_entry),
-        )
-        .route(
-            &format!("{ctx}/oscarEncounter/IncomingEncounter.do"),
-            get(incoming_encounter),
-        )
+        .route(&format!("{ctx}/CaseManagementEntry.do"), get(case_management_entry))
+        .route(&format!("{ctx}/oscarEncounter/IncomingEncounter.do"), get(incoming_encounter))
         .route(&format!("{ctx}/casemgmt/ChartNotes.jsp"), get(chart_notes))
-        .route(
-            &format!("{ctx}/demographic/demographiccontrol.jsp"),
-            get(master_record),
-        )
+        .route(&format!("{ctx}/demographic/demographiccontrol.jsp"), get(master_record))
 }
 
 /// A non-empty query parameter.
@@ -56,41 +44,30 @@ fn param<'a>(params: &'a HashMap<String, String>, key: &str) -> Option<&'a str> 
 fn number<T: FromStr>(params: &HashMap<String, String>, key: &str) -> Result<Option<T>, PageError> {
     match param(params, key) {
         None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| PageError::BadRequest(format!("{key} must be a number"))),
+        Some(v) => v.parse().map(Some).map_err(|_| PageError::BadRequest(format!("{key} must be a number"))),
     }
 }
 
 /// The patient a request names under `key`: 400 when the number is missing
 /// or malformed, 404 when there is no such patient.
-fn patient(
-    state: &SimState,
-    params: &HashMap<String, String>,
-    key: &str,
-) -> Result<u32, PageError> {
-    let demographic_no = number::<u32>(params, key)?
-        .ok_or_else(|| PageError::BadRequest(format!("{key} is required")))?;
+fn patient(state: &SimState, params: &HashMap<String, String>, key: &str) -> Result<u32, PageError> {
+    let demographic_no =
+        number::<u32>(params, key)?.ok_or_else(|| PageError::BadRequest(format!("{key} is required")))?;
     match state.clinic.patient(demographic_no) {
         Some(_) => Ok(demographic_no),
-        None => Err(PageError::NotFound(format!(
-            "No patient with demographic number {demographic_no}."
-        ))),
+        None => Err(PageError::NotFound(format!("No patient with demographic number {demographic_no}."))),
     }
 }
 
 /// The `year`/`month`/`day` of a schedule URL, read leniently like Java's
 /// calendar (`day=0` is the last day of the previous month); today when absent.
 fn schedule_date(state: &SimState, params: &HashMap<String, String>) -> Result<Date, PageError> {
-    let (year, month, day) = (
-        number::<i64>(params, "year")?,
-        number::<i64>(params, "month")?,
-        number::<i64>(params, "day")?,
-    );
+    let (year, month, day) =
+        (number::<i64>(params, "year")?, number::<i64>(params, "month")?, number::<i64>(params, "day")?);
     match (year, month, day) {
-        (Some(y), Some(m), Some(d)) => Date::from_lenient(y, m, d)
-            .ok_or_else(|| PageError::BadRequest("no such date".to_owned())),
+        (Some(y), Some(m), Some(d)) => {
+            Date::from_lenient(y, m, d).ok_or_else(|| PageError::BadRequest("no such date".to_owned()))
+        }
         _ => Ok(state.config.date),
     }
 }
@@ -108,11 +85,7 @@ fn day_view_url(state: &SimState, date: Date) -> String {
 /// view of `provider_no` when given; `displaymode=month` the month page.
 /// Status clicks (`displaymode=addstatus`) return to the day view unchanged:
 /// the simulated clinic is read-only.
-async fn provider_control(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn provider_control(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     if params.is_empty() {
         return Ok(found(&day_view_url(&state, state.config.date)));
     }
@@ -120,39 +93,26 @@ async fn provider_control(
     let opts = state.page_options(&user.0);
     match param(&params, "displaymode").unwrap_or("day") {
         "day" => match param(&params, "provider_no") {
-            Some(provider_no) if state.clinic.provider(provider_no).is_none() => Err(
-                PageError::NotFound(format!("No provider with number {provider_no}.")),
-            ),
-            Some(provider_no) => Ok(html(pages::schedule_week(
-                &state.clinic,
-                &opts,
-                date.week_start(),
-                provider_no,
-            ))),
+            Some(provider_no) if state.clinic.provider(provider_no).is_none() => {
+                Err(PageError::NotFound(format!("No provider with number {provider_no}.")))
+            }
+            Some(provider_no) => Ok(html(pages::schedule_week(&state.clinic, &opts, date.week_start(), provider_no))),
             None => Ok(html(pages::schedule_day(&state.clinic, &opts, date))),
         },
         "month" => pages::schedule_month(&state.clinic, &opts, date.year, date.month)
             .map(html)
             .ok_or_else(|| PageError::BadRequest("no such month".to_owned())),
         "addstatus" => Ok(found(&day_view_url(&state, date))),
-        other => Err(PageError::NotFound(format!(
-            "displaymode={other} is not simulated."
-        ))),
+        other => Err(PageError::NotFound(format!("displaymode={other} is not simulated."))),
     }
 }
 
 /// `GET <ctx>/casemgmt/forward.jsp?action=view&demographicNo=N[&appointmentNo=A]`:
 /// classic renders the e-chart here; Open-O redirects to
 /// `CaseManagementEntry.do`, dropping the appointment number as Open-O does.
-async fn forward(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn forward(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     if param(&params, "action") != Some("view") {
-        return Err(PageError::NotFound(
-            "Only action=view is simulated.".to_owned(),
-        ));
+        return Err(PageError::NotFound("Only action=view is simulated.".to_owned()));
     }
     let demographic_no = patient(&state, &params, "demographicNo")?;
     match state.config.variant {
@@ -166,15 +126,9 @@ async fn forward(
 
 /// `GET <ctx>/CaseManagementEntry.do?method=setUpMainEncounter&demographicNo=N`:
 /// the e-chart (where Open-O's `forward.jsp` sends the browser).
-async fn case_management_entry(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn case_management_entry(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     if param(&params, "method") != Some("setUpMainEncounter") {
-        return Err(PageError::NotFound(
-            "Only method=setUpMainEncounter is simulated.".to_owned(),
-        ));
+        return Err(PageError::NotFound("Only method=setUpMainEncounter is simulated.".to_owned()));
     }
     let demographic_no = patient(&state, &params, "demographicNo")?;
     render_echart(&state, &user, demographic_no, &params)
@@ -188,34 +142,17 @@ fn render_echart(
 ) -> PageResult {
     // A malformed appointment number is ignored, as Oscar's encounter does.
     let appointment_no = number::<u32>(params, "appointmentNo").ok().flatten();
-    pages::echart(
-        &state.clinic,
-        &state.page_options(&user.0),
-        demographic_no,
-        appointment_no,
-    )
-    .map(html)
-    .ok_or_else(|| {
-        PageError::NotFound(format!(
-            "No patient with demographic number {demographic_no}."
-        ))
-    })
+    pages::echart(&state.clinic, &state.page_options(&user.0), demographic_no, appointment_no)
+        .map(html)
+        .ok_or_else(|| PageError::NotFound(format!("No patient with demographic number {demographic_no}.")))
 }
 
 /// `GET <ctx>/oscarEncounter/IncomingEncounter.do?…&demographicNo=N…`: the
 /// schedule's "E" link; redirects to `forward.jsp` like `Index2.jsp`.
-async fn incoming_encounter(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn incoming_encounter(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     let demographic_no = patient(&state, &params, "demographicNo")?;
     let get = |key: &str| url_form(param(&params, key).unwrap_or(""));
-    let provider_name = state
-        .clinic
-        .provider(&user.0)
-        .map(|p| p.full_name())
-        .unwrap_or_default();
+    let provider_name = state.clinic.provider(&user.0).map(|p| p.full_name()).unwrap_or_default();
     Ok(found(&state.url(&format!(
         "/casemgmt/forward.jsp?action=view&demographicNo={demographic_no}&providerNo={}&providerName={}&appointmentNo={}&reason={}&appointmentDate={}&start_time={}&apptProvider={}&providerview={}&msgType=&OscarMsgTypeLink=&noteId=",
         url_form(&user.0),
@@ -231,11 +168,7 @@ async fn incoming_encounter(
 
 /// `GET <ctx>/casemgmt/ChartNotes.jsp?demographicNo=N`: the notes fragment
 /// the e-chart loads into `div#notCPP`.
-async fn chart_notes(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn chart_notes(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     let demographic_no = patient(&state, &params, "demographicNo")?;
     pages::chart_notes(&state.clinic, &state.page_options(&user.0), demographic_no)
         .map(html)
@@ -244,11 +177,7 @@ async fn chart_notes(
 
 /// `GET <ctx>/demographic/demographiccontrol.jsp?demographic_no=N&…`: the
 /// master record (read-only view).
-async fn master_record(
-    State(state): State<SimState>,
-    user: CurrentUser,
-    Query(params): Params,
-) -> PageResult {
+async fn master_record(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     let demographic_no = patient(&state, &params, "demographic_no")?;
     pages::master_record(&state.clinic, &state.page_options(&user.0), demographic_no)
         .map(html)

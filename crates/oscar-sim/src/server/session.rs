@@ -48,10 +48,7 @@ pub struct CurrentUser(pub String);
 impl FromRequestParts<SimState> for CurrentUser {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &SimState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &SimState) -> Result<Self, Self::Rejection> {
         let provider = session_id(&parts.headers)
             .and_then(|id| state.sessions.provider(&id))
             .unwrap_or_else(|| state.config.default_provider.clone());
@@ -78,27 +75,19 @@ async fn show_login(State(state): State<SimState>, user: CurrentUser) -> Respons
 
 /// `POST <ctx>/login.do`: checks the form, starts a session and goes to the
 /// schedule, as Oscar's login action does.
-async fn login(
-    State(state): State<SimState>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
+async fn login(State(state): State<SimState>, Form(form): Form<HashMap<String, String>>) -> Response {
     let field = |name: &str| form.get(name).map(|v| v.trim()).unwrap_or("");
     let username = field("username");
     let known = state.clinic.provider(username).is_some();
     if !known || field("password") != PASSWORD || field("pin") != PIN {
         let opts = state.page_options(&state.config.default_provider);
-        let page = login_page(
-            &opts,
-            Some("Your username, password or passcode is not correct."),
-        );
+        let page = login_page(&opts, Some("Your username, password or passcode is not correct."));
         return html_status(StatusCode::UNAUTHORIZED, page);
     }
     let id = state.sessions.create(username);
     tracing::info!(provider = username, "signed in");
     let mut response = found(&state.url("/provider/providercontrol.jsp"));
-    if let Ok(cookie) =
-        format!("{COOKIE_NAME}={id}; Path={}; HttpOnly", cookie_path(&state)).parse()
-    {
+    if let Ok(cookie) = format!("{COOKIE_NAME}={id}; Path={}; HttpOnly", cookie_path(&state)).parse() {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }
     response
@@ -109,10 +98,7 @@ async fn logout(State(state): State<SimState>, headers: HeaderMap) -> Response {
     if let Some(id) = session_id(&headers) {
         state.sessions.remove(&id);
     }
-    let clear = format!(
-        "{COOKIE_NAME}=; Path={}; Max-Age=0; HttpOnly",
-        cookie_path(&state)
-    );
+    let clear = format!("{COOKIE_NAME}=; Path={}; Max-Age=0; HttpOnly", cookie_path(&state));
     let mut response = found(&state.url("/index.jsp"));
     if let Ok(cookie) = clear.parse() {
         response.headers_mut().insert(SET_COOKIE, cookie);
@@ -136,10 +122,7 @@ mod tests {
     #[test]
     fn session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.append(
-            COOKIE,
-            HeaderValue::from_static("a=1; JSESSIONID=ABC123 ; b=2"),
-        );
+        headers.append(COOKIE, HeaderValue::from_static("a=1; JSESSIONID=ABC123 ; b=2"));
         assert_eq!(session_id(&headers).as_deref(), Some("ABC123"));
         assert_eq!(session_id(&HeaderMap::new()), None);
     }

@@ -35,11 +35,7 @@ impl SimState {
 
     /// A state around a given clinic (tests seed their own).
     pub fn with_clinic(config: SimConfig, clinic: Clinic) -> Self {
-        Self {
-            clinic: Arc::new(clinic),
-            config: Arc::new(config),
-            sessions: Arc::new(Sessions::default()),
-        }
+        Self { clinic: Arc::new(clinic), config: Arc::new(config), sessions: Arc::new(Sessions::default()) }
     }
 
     /// Page options for a request made by `provider_no`.
@@ -96,9 +92,7 @@ impl Sessions {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         // A panic while holding the lock cannot leave the map inconsistent.
-        self.by_id
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -115,22 +115,12 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         plan.staff, plan.conversations, plan.clients, plan.measure, plan.warm_up
     );
     let (tokens, conversations) = send::setup(&service, &plan).await?;
-    let mut outcome = send::run(&service, &plan, &tokens, &conversations)
-        .await
-        .context("sending messages")?;
-    figure(
-        "send_throughput",
-        outcome.sent as f64 / plan.measure.as_secs_f64(),
-        "msg/s",
-    );
+    let mut outcome = send::run(&service, &plan, &tokens, &conversations).await.context("sending messages")?;
+    figure("send_throughput", outcome.sent as f64 / plan.measure.as_secs_f64(), "msg/s");
     figure("send_p50_ms", outcome.latencies.percentile_ms(50.0), "ms");
     figure("send_p99_ms", outcome.latencies.percentile_ms(99.0), "ms");
     if outcome.commits > 0 {
-        figure(
-            "send_batches_mean",
-            outcome.sent as f64 / outcome.commits as f64,
-            "msg/commit",
-        );
+        figure("send_batches_mean", outcome.sent as f64 / outcome.commits as f64, "msg/commit");
     }
     eprintln!(
         "bench: {} sends in {} commits ({:.0} commits/s); {}",
@@ -146,15 +136,9 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
 async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
     let dir = ScratchDir::new(parent, "reads", args.keep)?;
     let size = if args.quick {
-        populate::Size {
-            conversations: 5_000,
-            patients: 1_500,
-        }
+        populate::Size { conversations: 5_000, patients: 1_500 }
     } else {
-        populate::Size {
-            conversations: 100_000,
-            patients: 30_000,
-        }
+        populate::Size { conversations: 100_000, patients: 30_000 }
     };
     let app = server::open(dir.path()).await?;
     let clinic_id = server::clinic(&app.state, "bench-clinic").await?;
@@ -182,15 +166,8 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         triage["items"].as_array().map_or(0, Vec::len),
         unread["count"]
     );
-    let (clients, warm_up, requests) = if args.quick {
-        (4, 50, 300)
-    } else {
-        (4, 200, 2_000)
-    };
-    for (name, path) in [
-        ("triage_list", "/api/conversations/triage"),
-        ("unread_count", "/api/unread"),
-    ] {
+    let (clients, warm_up, requests) = if args.quick { (4, 50, 300) } else { (4, 200, 2_000) };
+    for (name, path) in [("triage_list", "/api/conversations/triage"), ("unread_count", "/api/unread")] {
         // Start each measurement with the writer idle (no audit backlog of the previous one).
         let flush = Instant::now();
         service.state.db.flush().await?;
@@ -198,24 +175,12 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
             "bench: GET {path} x{requests} from {clients} clients (writer idle after {} ms)",
             flush.elapsed().as_millis()
         );
-        let mut latencies =
-            reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
-        figure(
-            &format!("{name}_p50_ms"),
-            latencies.percentile_ms(50.0),
-            "ms",
-        );
-        figure(
-            &format!("{name}_p99_ms"),
-            latencies.percentile_ms(99.0),
-            "ms",
-        );
+        let mut latencies = reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
+        figure(&format!("{name}_p50_ms"), latencies.percentile_ms(50.0), "ms");
+        figure(&format!("{name}_p99_ms"), latencies.percentile_ms(99.0), "ms");
     }
     let flush = Instant::now();
     service.stop().await;
-    eprintln!(
-        "bench: the writer caught up {} ms after the last read",
-        flush.elapsed().as_millis()
-    );
+    eprintln!("bench: the writer caught up {} ms after the last read", flush.elapsed().as_millis());
     Ok(())
 }

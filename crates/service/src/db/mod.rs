@@ -85,26 +85,23 @@ impl Db {
     pub async fn open(config: &DbConfig, hub: Hub) -> anyhow::Result<Db> {
         use anyhow::Context as _;
         sqlx::any::install_default_drivers();
-        let dialect =
-            if config.url.starts_with("postgres://") || config.url.starts_with("postgresql://") {
-                Dialect::Postgres
-            } else if config.url.starts_with("sqlite:") {
-                Dialect::Sqlite
-            } else {
-                anyhow::bail!("unsupported database URL (use sqlite:///path or postgres://…)");
-            };
+        let dialect = if config.url.starts_with("postgres://") || config.url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else if config.url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite:///path or postgres://…)");
+        };
         if dialect == Dialect::Postgres {
             anyhow::bail!("Postgres support is not built into this version of the service yet");
         }
         if let Some(path) = sqlite_path(&config.url) {
             if let Some(dir) = Path::new(&path).parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             }
         }
-        let options = AnyConnectOptions::from_str(&config.url)
-            .context("parsing the database URL")?
-            .disable_statement_logging();
+        let options =
+            AnyConnectOptions::from_str(&config.url).context("parsing the database URL")?.disable_statement_logging();
 
         // The writer: one connection, durable commits.
         let write_pool = AnyPoolOptions::new()
@@ -115,10 +112,7 @@ impl Db {
             .connect_with(options.clone())
             .await
             .context("opening the database")?;
-        SQLITE_MIGRATIONS
-            .run(&write_pool)
-            .await
-            .context("migrating the database")?;
+        SQLITE_MIGRATIONS.run(&write_pool).await.context("migrating the database")?;
 
         let read = AnyPoolOptions::new()
             .max_connections(config.read_connections.max(1))
@@ -127,17 +121,9 @@ impl Db {
             .connect_with(options)
             .await
             .context("opening database readers")?;
-        let conn = write_pool
-            .acquire()
-            .await
-            .context("acquiring the writer connection")?
-            .detach();
+        let conn = write_pool.acquire().await.context("acquiring the writer connection")?.detach();
         let writer = writer::Writer::start_sqlite(conn, hub);
-        Ok(Db {
-            dialect,
-            read,
-            writer,
-        })
+        Ok(Db { dialect, read, writer })
     }
 
     /// The reader pool, for queries.
@@ -173,9 +159,7 @@ impl Db {
 
 /// The file path of a `sqlite:` URL, if it names one.
 pub fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }

@@ -51,12 +51,7 @@ impl WriteCtx {
 
     /// Announces a change to the live streams after commit.
     pub fn changed(&mut self, clinic_id: i64, conversation_id: Option<i64>, staff_id: Option<i64>) {
-        self.changes.push(Change {
-            clinic_id,
-            seq: self.seq,
-            conversation_id,
-            staff_id,
-        });
+        self.changes.push(Change { clinic_id, seq: self.seq, conversation_id, staff_id });
     }
 }
 
@@ -97,17 +92,9 @@ impl Writer {
         F: for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job {
-                run: Self::boxed(job),
-                reply: Some(reply),
-            })
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
+        self.tx.send(Job { run: Self::boxed(job), reply: Some(reply) }).await.map_err(|_| StoreError::WriterGone)?;
         let out = answer.await.map_err(|_| StoreError::WriterGone)??;
-        Ok(*out
-            .downcast::<T>()
-            .expect("the writer returns what the job produced"))
+        Ok(*out.downcast::<T>().expect("the writer returns what the job produced"))
     }
 
     /// Queues `job` without waiting; failures are logged.
@@ -116,10 +103,7 @@ impl Writer {
         F: for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, Result<()>> + Send + 'static,
     {
         if let Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) =
-            self.tx.try_send(Job {
-                run: Self::boxed(job),
-                reply: None,
-            })
+            self.tx.try_send(Job { run: Self::boxed(job), reply: None })
         {
             // Full queue: hand it over without blocking the caller.
             let tx = self.tx.clone();
@@ -133,11 +117,7 @@ impl Writer {
 }
 
 async fn run(conn: AnyConnection, mut rx: mpsc::Receiver<Job>, hub: Hub) {
-    let mut ctx = WriteCtx {
-        conn,
-        seq: 0,
-        changes: Vec::new(),
-    };
+    let mut ctx = WriteCtx { conn, seq: 0, changes: Vec::new() };
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -158,8 +138,7 @@ async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
         fail_all(batch, &err.to_string());
         return;
     }
-    let mut done: Vec<(Option<oneshot::Sender<Result<Output>>>, Result<Output>)> =
-        Vec::with_capacity(batch.len());
+    let mut done: Vec<(Option<oneshot::Sender<Result<Output>>>, Result<Output>)> = Vec::with_capacity(batch.len());
     for job in batch {
         let result = run_in_savepoint(ctx, job.run).await;
         match result {
@@ -200,11 +179,10 @@ async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
 async fn begin(ctx: &mut WriteCtx) -> sqlx::Result<()> {
     // IMMEDIATE takes the write lock now instead of failing later with SQLITE_BUSY.
     ctx.conn.execute("BEGIN IMMEDIATE").await?;
-    let seq: sqlx::Result<i64> = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value",
-    )
-    .fetch_one(&mut ctx.conn)
-    .await;
+    let seq: sqlx::Result<i64> =
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
+            .fetch_one(&mut ctx.conn)
+            .await;
     match seq {
         Ok(seq) => {
             ctx.seq = seq;
@@ -222,13 +200,10 @@ async fn begin(ctx: &mut WriteCtx) -> sqlx::Result<()> {
 async fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> sqlx::Result<Result<Output>> {
     ctx.conn.execute("SAVEPOINT job").await?;
     let mark = ctx.changes.len();
-    let outcome = AssertUnwindSafe(run(ctx))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            tracing::error!("a write job panicked; its changes were rolled back");
-            Err(StoreError::Rejected("internal error".into()))
-        });
+    let outcome = AssertUnwindSafe(run(ctx)).catch_unwind().await.unwrap_or_else(|_| {
+        tracing::error!("a write job panicked; its changes were rolled back");
+        Err(StoreError::Rejected("internal error".into()))
+    });
     if outcome.is_err() {
         ctx.changes.truncate(mark);
         ctx.conn.execute("ROLLBACK TO job").await?;

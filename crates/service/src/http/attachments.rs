@@ -49,7 +49,7 @@ async fn upload_attachment(
         &state.files,
         auth.actor(),
         &q.name,
-        request.into_body(),
+        request.into_body().into_data_stream(),
         state.clock.now(),
     )
     .await?;
@@ -58,29 +58,25 @@ async fn upload_attachment(
 
 /// Shared by the staff API and the patient portal: rate limit, stream to
 /// disk, record. A refusal at any step leaves no file and no record.
-pub async fn store_upload(
+pub async fn store_upload<S, E>(
     db: &Db,
     files: &FileStore,
     actor: Actor,
     name: &str,
-    body: Body,
+    body: S,
     now: i64,
-) -> ApiResult<AttachmentInfo> {
+) -> ApiResult<AttachmentInfo>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+{
     let key = format!("upload:{}:{}", actor.clinic_id(), actor.key());
-    let allowed = db
-        .write(move |w| {
-            Box::pin(async move { rate_limit::hit(w, &key, now, HOUR, UPLOADS_PER_HOUR).await })
-        })
-        .await?;
+    let allowed =
+        db.write(move |w| Box::pin(async move { rate_limit::hit(w, &key, now, HOUR, UPLOADS_PER_HOUR).await })).await?;
     if !allowed {
-        return Err(ApiError::RateLimited(
-            "Too many uploads in the last hour. Please try again later.".into(),
-        ));
+        return Err(ApiError::RateLimited("Too many uploads in the last hour. Please try again later.".into()));
     }
     let name = clean_file_name(name);
-    let stored = files
-        .save(body.into_data_stream(), &name, MAX_ATTACHMENT_BYTES)
-        .await?;
+    let stored = files.save(body, &name, MAX_ATTACHMENT_BYTES).await?;
     let sha256 = stored.sha256.clone();
     match attachments::insert_pending(db, actor, name, stored, now).await {
         Ok(info) => Ok(info),
@@ -106,57 +102,31 @@ async fn download_attachment(
 /// Streams an attachment the actor may see, with headers that stop
 /// browsers from rendering it in our origin.
 pub async fn send_file(state: &AppState, actor: Actor, id: i64) -> ApiResult<Response> {
-    let (info, patient_id, conversation_id) =
-        attachments::for_download(state.db.read(), actor, id).await?;
+    let (info, patient_id, conversation_id) = attachments::for_download(state.db.read(), actor, id).await?;
     let file = tokio::fs::File::open(state.files.path(&info.sha256))
         .await
         .map_err(|e| ApiError::Internal(format!("attachment {id} bytes missing: {e}")))?;
-    attachments::audit_download(
-        &state.db,
-        actor,
-        patient_id,
-        conversation_id,
-        state.clock.now(),
-    );
-    let ascii: String = info
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    attachments::audit_download(&state.db, actor, patient_id, conversation_id, state.clock.now());
+    let ascii: String =
+        info.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         utf8_percent_encode(&info.file_name, NON_ALPHANUMERIC)
     );
     let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
     let headers = response.headers_mut();
-    let media_type = if info.media_type == "text/plain" {
-        "text/plain; charset=utf-8".to_owned()
-    } else {
-        info.media_type.clone()
-    };
+    let media_type =
+        if info.media_type == "text/plain" { "text/plain; charset=utf-8".to_owned() } else { info.media_type.clone() };
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(&media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(info.size as u64));
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.to_string()))?,
     );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; sandbox"));
     Ok(response)
 }

@@ -32,30 +32,14 @@ async fn list_audit(
     auth.require_admin()?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 1000.".into(),
-        ));
+        return Err(ApiError::BadRequest("limit must be between 1 and 1000.".into()));
     }
     let patient_id = match q.demographic_no {
         None => None,
         Some(n) => match patients::by_demographic_no(state.db.read(), auth.0.clinic_id, n).await? {
             Some(p) => Some(p.id),
-            None => {
-                return Ok(AppJson(AuditPage {
-                    items: vec![],
-                    next_before: None,
-                }))
-            }
+            None => return Ok(AppJson(AuditPage { items: vec![], next_before: None })),
         },
     };
-    Ok(AppJson(
-        audit::query(
-            state.db.read(),
-            auth.0.clinic_id,
-            patient_id,
-            q.before,
-            limit,
-        )
-        .await?,
-    ))
+    Ok(AppJson(audit::query(state.db.read(), auth.0.clinic_id, patient_id, q.before, limit).await?))
 }

@@ -40,9 +40,7 @@ async fn sign_in(
     let key = format!("sign-in:ip:{ip}");
     let allowed = state
         .db
-        .write(move |w| {
-            Box::pin(async move { rate_limit::hit(w, &key, now, IP_WINDOW, IP_LIMIT).await })
-        })
+        .write(move |w| Box::pin(async move { rate_limit::hit(w, &key, now, IP_WINDOW, IP_LIMIT).await }))
         .await?;
     if !allowed {
         return Err(ApiError::RateLimited(
@@ -56,10 +54,7 @@ async fn sign_in(
         None => None,
     };
     // Verify even when there is no account, so both answers take as long.
-    let hash = account.as_ref().map_or_else(
-        || crypto::dummy_password_hash().to_owned(),
-        |a| a.password_hash.clone(),
-    );
+    let hash = account.as_ref().map_or_else(|| crypto::dummy_password_hash().to_owned(), |a| a.password_hash.clone());
     let password = req.password.clone();
     let matches = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
         .await
@@ -75,36 +70,22 @@ async fn sign_in(
     }
     if !matches {
         if let Some(until) = staff::record_failure(&state.db, account.id, now).await? {
-            tracing::warn!(
-                staff_id = account.id,
-                until,
-                "staff account locked after failed sign-ins"
-            );
+            tracing::warn!(staff_id = account.id, until, "staff account locked after failed sign-ins");
         }
         return Err(ApiError::Unauthorized(WRONG.into()));
     }
     if account.disabled != 0 {
-        return Err(ApiError::Unauthorized(
-            "This account is disabled. Ask your clinic administrator.".into(),
-        ));
+        return Err(ApiError::Unauthorized("This account is disabled. Ask your clinic administrator.".into()));
     }
 
-    let actor = Actor::Staff {
-        id: account.id,
-        clinic_id: clinic.id,
-    };
+    let actor = Actor::Staff { id: account.id, clinic_id: clinic.id };
     let staff_id = account.id;
     let token = state
         .db
         .write(move |w| {
             Box::pin(async move {
                 rate_limit::reset(w, &staff::failure_key(staff_id)).await?;
-                audit::append(
-                    w,
-                    now,
-                    &[audit::Record::new(actor, "staff.sign_in", None, None)],
-                )
-                .await?;
+                audit::append(w, now, &[audit::Record::new(actor, "staff.sign_in", None, None)]).await?;
                 sessions::create(w, staff_id, now).await
             })
         })
@@ -118,10 +99,7 @@ async fn sign_in(
             name: account.name,
             email: account.email,
             role,
-            clinic: ClinicInfo {
-                slug: clinic.slug,
-                name: clinic.name,
-            },
+            clinic: ClinicInfo { slug: clinic.slug, name: clinic.name },
             default_tab: role.default_tab(),
         },
     }))
@@ -142,10 +120,7 @@ async fn me(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<AppJson
         name: auth.0.name.clone(),
         email: auth.0.email.clone(),
         role,
-        clinic: ClinicInfo {
-            slug: clinic.slug,
-            name: clinic.name,
-        },
+        clinic: ClinicInfo { slug: clinic.slug, name: clinic.name },
         default_tab: role.default_tab(),
     }))
 }

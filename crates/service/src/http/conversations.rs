@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use cortico_protocol::api::{
-    AttachmentInfo, ConversationDetail, ConversationPage, MarkReadRequest, Member,
-    SendMessageRequest, SendMessageResponse, StartConversationRequest, UnreadCount,
+    AttachmentInfo, ConversationDetail, ConversationPage, MarkReadRequest, Member, SendMessageRequest,
+    SendMessageResponse, StartConversationRequest, UnreadCount,
 };
 use serde::Deserialize;
 
@@ -24,10 +24,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/conversations", post(start_conversation))
         .route("/api/conversations/triage", get(list_triage))
         .route("/api/conversations/mine", get(list_mine))
-        .route(
-            "/api/patients/{demographic_no}/conversations",
-            get(list_patient_conversations),
-        )
+        .route("/api/patients/{demographic_no}/conversations", get(list_patient_conversations))
         .route("/api/conversations/{id}", get(get_conversation))
         .route("/api/conversations/{id}/messages", post(send_message))
         .route("/api/conversations/{id}/read", post(mark_read))
@@ -50,24 +47,18 @@ impl PageQuery {
     fn parse(&self) -> ApiResult<(Cursor, i64)> {
         let cursor = match &self.cursor {
             None => Cursor::START,
-            Some(c) => Cursor::parse(c)
-                .ok_or_else(|| ApiError::BadRequest("That cursor is not valid.".into()))?,
+            Some(c) => Cursor::parse(c).ok_or_else(|| ApiError::BadRequest("That cursor is not valid.".into()))?,
         };
         let limit = self.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
-            return Err(ApiError::BadRequest(
-                "limit must be between 1 and 200.".into(),
-            ));
+            return Err(ApiError::BadRequest("limit must be between 1 and 200.".into()));
         }
         Ok((cursor, limit))
     }
 }
 
 fn viewer(auth: &StaffAuth) -> Viewer {
-    Viewer::Staff {
-        id: auth.0.staff_id,
-        clinic_id: auth.0.clinic_id,
-    }
+    Viewer::Staff { id: auth.0.staff_id, clinic_id: auth.0.clinic_id }
 }
 
 /// Reading a list reads patients' data: one audit record per conversation shown.
@@ -80,14 +71,10 @@ fn audit_list(state: &AppState, actor: Actor, listed: &lists::Listed) {
         .items
         .iter()
         .zip(&listed.patient_ids)
-        .map(|(c, &patient_id)| {
-            Record::new(actor, "conversation.list", Some(patient_id), Some(c.id))
-        })
+        .map(|(c, &patient_id)| Record::new(actor, "conversation.list", Some(patient_id), Some(c.id)))
         .collect();
     let now = state.clock.now();
-    state
-        .db
-        .write_later(move |w| Box::pin(async move { audit::append(w, now, &records).await }));
+    state.db.write_later(move |w| Box::pin(async move { audit::append(w, now, &records).await }));
 }
 
 /// `GET /api/conversations/triage`: conversations waiting for the clinic.
@@ -97,14 +84,7 @@ async fn list_triage(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<ConversationPage>> {
     let (cursor, limit) = q.parse()?;
-    let listed = lists::triage(
-        state.db.read(),
-        auth.0.clinic_id,
-        auth.0.staff_id,
-        cursor,
-        limit,
-    )
-    .await?;
+    let listed = lists::triage(state.db.read(), auth.0.clinic_id, auth.0.staff_id, cursor, limit).await?;
     audit_list(&state, auth.actor(), &listed);
     Ok(AppJson(listed.page))
 }
@@ -130,25 +110,16 @@ async fn list_patient_conversations(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<ConversationPage>> {
     let (cursor, limit) = q.parse()?;
-    let Some(patient) =
-        patients::by_demographic_no(state.db.read(), auth.0.clinic_id, demographic_no).await?
-    else {
-        return Ok(AppJson(ConversationPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some(patient) = patients::by_demographic_no(state.db.read(), auth.0.clinic_id, demographic_no).await? else {
+        return Ok(AppJson(ConversationPage { items: vec![], next_cursor: None }));
     };
-    let listed =
-        lists::by_patient(state.db.read(), viewer(&auth), patient.id, cursor, limit).await?;
+    let listed = lists::by_patient(state.db.read(), viewer(&auth), patient.id, cursor, limit).await?;
     audit_list(&state, auth.actor(), &listed);
     Ok(AppJson(listed.page))
 }
 
 /// `GET /api/unread`: the badge number.
-async fn unread_count(
-    State(state): State<AppState>,
-    auth: StaffAuth,
-) -> ApiResult<AppJson<UnreadCount>> {
+async fn unread_count(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<AppJson<UnreadCount>> {
     let count = lists::unread_count(state.db.read(), auth.0.clinic_id, auth.0.staff_id).await?;
     Ok(AppJson(UnreadCount { count }))
 }
@@ -171,18 +142,11 @@ async fn get_conversation(
     Ok(AppJson(detail))
 }
 
-async fn audit_one(
-    state: &AppState,
-    actor: Actor,
-    conversation_id: i64,
-    action: &'static str,
-) -> ApiResult<()> {
+async fn audit_one(state: &AppState, actor: Actor, conversation_id: i64, action: &'static str) -> ApiResult<()> {
     let patient_id = lists::patient_of(state.db.read(), actor.clinic_id(), conversation_id).await?;
     let now = state.clock.now();
     let record = Record::new(actor, action, Some(patient_id), Some(conversation_id));
-    state
-        .db
-        .write_later(move |w| Box::pin(async move { audit::append(w, now, &[record]).await }));
+    state.db.write_later(move |w| Box::pin(async move { audit::append(w, now, &[record]).await }));
     Ok(())
 }
 
@@ -200,32 +164,15 @@ async fn sent_response(
     auth: &StaffAuth,
     sent: Sent,
 ) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
-    let detail = lists::detail(
-        state.db.read(),
-        viewer(auth),
-        sent.conversation_id,
-        Some(sent.message_id + 1),
-    )
-    .await?;
+    let detail = lists::detail(state.db.read(), viewer(auth), sent.conversation_id, Some(sent.message_id + 1)).await?;
     let message = detail
         .messages
         .into_iter()
         .rev()
         .find(|m| m.id == sent.message_id)
         .ok_or_else(|| ApiError::Internal("sent message not found".into()))?;
-    let status = if sent.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((
-        status,
-        AppJson(SendMessageResponse {
-            conversation: detail.summary,
-            message,
-            replayed: sent.replayed,
-        }),
-    ))
+    let status = if sent.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, AppJson(SendMessageResponse { conversation: detail.summary, message, replayed: sent.replayed })))
 }
 
 /// `POST /api/conversations`: a new conversation with a patient, and its first message.
@@ -234,14 +181,10 @@ async fn start_conversation(
     auth: StaffAuth,
     AppJson(req): AppJson<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
-    let sent = conversations::start(
-        &state.db,
-        auth.actor(),
-        req.patient,
-        outgoing(req.message),
-        state.clock.now(),
-    )
-    .await?;
+    let sent =
+        conversations::start(&state.db, auth.actor(), req.patient, outgoing(req.message), state.clock.now()).await?;
+    // The patient's notification was queued with the message: send it now.
+    state.notifier.wake();
     sent_response(&state, &auth, sent).await
 }
 
@@ -252,14 +195,9 @@ async fn send_message(
     AppPath(id): AppPath<i64>,
     AppJson(req): AppJson<SendMessageRequest>,
 ) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
-    let sent = conversations::send(
-        &state.db,
-        auth.actor(),
-        id,
-        outgoing(req),
-        state.clock.now(),
-    )
-    .await?;
+    let sent = conversations::send(&state.db, auth.actor(), id, outgoing(req), state.clock.now()).await?;
+    // The patient's notification was queued with the message: send it now.
+    state.notifier.wake();
     sent_response(&state, &auth, sent).await
 }
 
@@ -270,14 +208,7 @@ async fn mark_read(
     AppPath(id): AppPath<i64>,
     AppJson(req): AppJson<MarkReadRequest>,
 ) -> ApiResult<StatusCode> {
-    conversations::mark_read(
-        &state.db,
-        auth.actor(),
-        id,
-        req.up_to_message_id,
-        state.clock.now(),
-    )
-    .await?;
+    conversations::mark_read(&state.db, auth.actor(), id, req.up_to_message_id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -60,9 +60,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::Locked(_) => (StatusCode::LOCKED, "account_locked"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -72,9 +70,7 @@ impl ApiError {
 
     /// The session is missing, expired or revoked.
     pub fn session_expired() -> Self {
-        ApiError::Unauthorized(
-            "Your session has expired or was ended. Please sign in again.".into(),
-        )
+        ApiError::Unauthorized("Your session has expired or was ended. Please sign in again.".into())
     }
 }
 
@@ -88,18 +84,9 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (
-            status,
-            axum::Json(ErrorBody {
-                code: code.into(),
-                message,
-            }),
-        )
-            .into_response();
+        let mut response = (status, axum::Json(ErrorBody { code: code.into(), message })).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -133,16 +120,11 @@ impl From<UploadError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
-                "Send JSON with Content-Type: application/json.".into(),
-            ),
-            JsonRejection::BytesRejection(_) => {
-                ApiError::TooLarge("The request body is too large.".into())
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::UnsupportedMediaType("Send JSON with Content-Type: application/json.".into())
             }
-            other => ApiError::BadRequest(format!(
-                "The request body is not valid: {}",
-                other.body_text()
-            )),
+            JsonRejection::BytesRejection(_) => ApiError::TooLarge("The request body is too large.".into()),
+            other => ApiError::BadRequest(format!("The request body is not valid: {}", other.body_text())),
         }
     }
 }
@@ -155,9 +137,6 @@ impl From<PathRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest(format!(
-            "Invalid query parameters: {}",
-            rejection.body_text()
-        ))
+        ApiError::BadRequest(format!("Invalid query parameters: {}", rejection.body_text()))
     }
 }

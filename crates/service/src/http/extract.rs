@@ -42,10 +42,7 @@ pub struct StaffAuth(pub SessionStaff);
 impl StaffAuth {
     /// As an actor for the store.
     pub fn actor(&self) -> Actor {
-        Actor::Staff {
-            id: self.0.staff_id,
-            clinic_id: self.0.clinic_id,
-        }
+        Actor::Staff { id: self.0.staff_id, clinic_id: self.0.clinic_id }
     }
 
     /// The role.
@@ -58,9 +55,7 @@ impl StaffAuth {
         if self.role() == Role::Admin {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
-                "Only clinic administrators can do this.".into(),
-            ))
+            Err(ApiError::Forbidden("Only clinic administrators can do this.".into()))
         }
     }
 }
@@ -69,19 +64,13 @@ impl StaffAuth {
 pub fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty() && t.len() <= 100)
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty() && t.len() <= 100)
 }
 
 impl FromRequestParts<AppState> for StaffAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))?;
         let session = sessions::authenticate(&state.db, token, state.clock.now()).await?;
         session.map(StaffAuth).ok_or_else(ApiError::session_expired)
@@ -96,10 +85,7 @@ pub struct ClientIp(pub IpAddr);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if state.settings.trust_proxy {
             let forwarded = parts
                 .headers
@@ -111,10 +97,7 @@ impl FromRequestParts<AppState> for ClientIp {
                 return Ok(ClientIp(ip));
             }
         }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         Ok(ClientIp(peer.unwrap_or(IpAddr::from([0, 0, 0, 0]))))
     }
 }

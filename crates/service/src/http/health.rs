@@ -14,11 +14,6 @@ pub(super) fn router() -> Router<AppState> {
 
 /// `GET /healthz`: 200 when the database answers.
 async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    sqlx::query("SELECT 1")
-        .execute(state.db.read())
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
-    Ok(Json(
-        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
-    ))
+    sqlx::query("SELECT 1").execute(state.db.read()).await.map_err(|_| ApiError::Unavailable)?;
+    Ok(Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })))
 }

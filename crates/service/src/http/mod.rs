@@ -1,6 +1,6 @@
 //! The HTTP API. Each module routes itself; [`router`] merges them.
 
-mod attachments;
+pub mod attachments;
 mod audit;
 mod auth;
 mod conversations;
@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod openapi;
+mod patients;
 mod stream;
 
 use std::sync::Arc;
@@ -32,6 +33,10 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// Secret for keyed hashes (health card numbers, dates of birth).
     pub secret_key: Vec<u8>,
+    /// The address patients reach the service at (links in emails).
+    pub public_url: String,
+    /// Portal cookies carry `Secure` (everywhere but plain http on loopback).
+    pub secure_cookies: bool,
 }
 
 /// Shared by every handler.
@@ -49,6 +54,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Flips to true when the service shuts down, so open streams end.
     pub shutdown: watch::Receiver<bool>,
+    /// Wakes the notification worker when something is queued.
+    pub notifier: crate::notify::Waker,
 }
 
 /// JSON requests are small: a message is at most 10,000 characters.
@@ -59,29 +66,26 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(conversations::router())
+        .merge(patients::router())
         .merge(stream::router())
         .merge(audit::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // Uploads stream to disk with their own cap, so they sit outside the JSON limit.
         .merge(attachments::router())
         .merge(health::router())
+        .merge(crate::portal::router_with(state.clone()))
         .merge(openapi::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // Paths carry ids only; query strings and bodies are never logged.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Paths carry ids only; query strings and bodies are never logged.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }
 
@@ -99,12 +103,9 @@ pub async fn serve(
         // Give streams a moment to send their last event.
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(signal)
+        .await
 }
 
 /// Unknown paths get a JSON 404 like every other error.

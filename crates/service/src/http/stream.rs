@@ -43,32 +43,23 @@ async fn stream_updates(
     let changes = state.hub.subscribe();
     let pool = state.db.read();
     let seq = lists::current_seq(pool).await?;
-    let last_seen = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+    let last_seen =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let (changed, resync) = match last_seen {
         None => (Vec::new(), false),
         // An id from the future comes from another database: start over.
         Some(last) if last > seq => (Vec::new(), true),
-        Some(last) => match lists::changed_since(pool, auth.0.clinic_id, last, RESUME_LIMIT).await?
-        {
+        Some(last) => match lists::changed_since(pool, auth.0.clinic_id, last, RESUME_LIMIT).await? {
             Some(ids) => (ids, false),
             None => (Vec::new(), true),
         },
     };
     let unread = lists::unread_count(pool, auth.0.clinic_id, auth.0.staff_id).await?;
-    let first = StreamUpdate {
-        seq,
-        unread,
-        changed,
-        resync,
-    };
+    let first = StreamUpdate { seq, unread, changed, resync };
 
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(follow(state, auth, first, changes, tx));
-    Ok(Sse::new(ReceiverStream::new(rx))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn event(update: &StreamUpdate) -> Event {
@@ -146,9 +137,7 @@ async fn follow(
             }
         }
         if resync {
-            last_seq = lists::current_seq(state.db.read())
-                .await
-                .unwrap_or(last_seq);
+            last_seq = lists::current_seq(state.db.read()).await.unwrap_or(last_seq);
             changed.clear();
         }
         let unread = match lists::unread_count(state.db.read(), clinic_id, staff_id).await {
@@ -160,12 +149,7 @@ async fn follow(
         };
         changed.sort_unstable();
         changed.dedup();
-        let update = StreamUpdate {
-            seq: last_seq,
-            unread,
-            changed,
-            resync,
-        };
+        let update = StreamUpdate { seq: last_seq, unread, changed, resync };
         if tx.send(Ok(event(&update))).await.is_err() {
             return;
         }
@@ -211,9 +195,7 @@ async fn session_alive(state: &AppState, session_id: i64) -> bool {
     let now = state.clock.now();
     match row {
         // A stream in use counts as use, so only the absolute limit and revocation end it.
-        Ok(Some((created, _, disabled))) => {
-            disabled == 0 && created + sessions::ABSOLUTE_EXPIRY > now
-        }
+        Ok(Some((created, _, disabled))) => disabled == 0 && created + sessions::ABSOLUTE_EXPIRY > now,
         Ok(None) => false,
         // A database hiccup does not end the stream.
         Err(_) => true,

@@ -44,11 +44,7 @@ pub async fn insert_pending(
 /// An attachment the viewer may download: staff see their clinic's sent
 /// files and their own pending uploads; a patient sees the files of their
 /// own conversations and their own uploads. Returns it with its patient.
-pub async fn for_download(
-    pool: &AnyPool,
-    actor: Actor,
-    id: i64,
-) -> Result<(AttachmentInfo, Option<i64>, Option<i64>)> {
+pub async fn for_download(pool: &AnyPool, actor: Actor, id: i64) -> Result<(AttachmentInfo, Option<i64>, Option<i64>)> {
     #[derive(sqlx::FromRow)]
     struct Found {
         #[sqlx(flatten)]
@@ -77,11 +73,7 @@ pub async fn for_download(
     if !allowed {
         return Err(StoreError::NotFound("No such file."));
     }
-    Ok((
-        found.row.into_info(),
-        found.patient_id,
-        found.conversation_id,
-    ))
+    Ok((found.row.into_info(), found.patient_id, found.conversation_id))
 }
 
 /// Deletes stored bytes that no record refers to (an upload whose record
@@ -97,56 +89,67 @@ pub async fn discard_unreferenced(db: &Db, files: &FileStore, sha256: &str) -> R
     Ok(())
 }
 
+/// Deletes uploads of `actor` that were never sent (a refused message),
+/// with their bytes when nothing else shares them.
+pub async fn discard_pending(db: &Db, files: &FileStore, actor: Actor, ids: Vec<i64>) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let hashes: Vec<String> = db
+        .write(move |w| {
+            Box::pin(async move {
+                let mut hashes = Vec::new();
+                for id in ids {
+                    let sha: Option<String> = sqlx::query_scalar(
+                        "DELETE FROM attachments WHERE id = $1 AND clinic_id = $2 AND uploader = $3 AND message_id IS NULL RETURNING sha256",
+                    )
+                    .bind(id)
+                    .bind(actor.clinic_id())
+                    .bind(actor.key())
+                    .fetch_optional(&mut w.conn)
+                    .await?;
+                    hashes.extend(sha);
+                }
+                Ok(hashes)
+            })
+        })
+        .await?;
+    for sha in hashes {
+        discard_unreferenced(db, files, &sha).await?;
+    }
+    Ok(())
+}
+
 /// Records a download in the audit log (after the checks passed).
-pub fn audit_download(
-    db: &Db,
-    actor: Actor,
-    patient_id: Option<i64>,
-    conversation_id: Option<i64>,
-    now: i64,
-) {
+pub fn audit_download(db: &Db, actor: Actor, patient_id: Option<i64>, conversation_id: Option<i64>, now: i64) {
     db.write_later(move |w| {
         Box::pin(async move {
-            audit::append(
-                w,
-                now,
-                &[Record::new(
-                    actor,
-                    "attachment.download",
-                    patient_id,
-                    conversation_id,
-                )],
-            )
-            .await
+            audit::append(w, now, &[Record::new(actor, "attachment.download", patient_id, conversation_id)]).await
         })
     });
 }
 
 /// Uploads never sent within `max_age_ms` are deleted, with their bytes
 /// when no other record shares them. Returns how many were removed.
-pub async fn collect_garbage(
-    db: &Db,
-    files: &FileStore,
-    now: i64,
-    max_age_ms: i64,
-) -> Result<usize> {
+pub async fn collect_garbage(db: &Db, files: &FileStore, now: i64, max_age_ms: i64) -> Result<usize> {
     let cutoff = now - max_age_ms;
     let hashes: Vec<String> = db
         .write(move |w| {
             Box::pin(async move {
-                Ok(sqlx::query_scalar("DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256")
-                    .bind(cutoff)
-                    .fetch_all(&mut w.conn)
-                    .await?)
+                Ok(sqlx::query_scalar(
+                    "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256",
+                )
+                .bind(cutoff)
+                .fetch_all(&mut w.conn)
+                .await?)
             })
         })
         .await?;
     for sha in &hashes {
-        let still_used: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
-                .bind(sha)
-                .fetch_one(db.read())
-                .await?;
+        let still_used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
+            .bind(sha)
+            .fetch_one(db.read())
+            .await?;
         if still_used == 0 {
             files.remove_unused(sha, cutoff).await;
         }

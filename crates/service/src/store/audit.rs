@@ -22,19 +22,8 @@ pub struct Record {
 
 impl Record {
     /// A record for `actor` doing `action`.
-    pub fn new(
-        actor: Actor,
-        action: &'static str,
-        patient_id: Option<i64>,
-        conversation_id: Option<i64>,
-    ) -> Self {
-        Record {
-            clinic_id: actor.clinic_id(),
-            actor,
-            action,
-            patient_id,
-            conversation_id,
-        }
+    pub fn new(actor: Actor, action: &'static str, patient_id: Option<i64>, conversation_id: Option<i64>) -> Self {
+        Record { clinic_id: actor.clinic_id(), actor, action, patient_id, conversation_id }
     }
 }
 
@@ -107,10 +96,7 @@ pub async fn query(
             at: r.at,
             actor: match r.actor_kind.as_str() {
                 "staff" => r.actor_email.unwrap_or_default(),
-                "patient" => r
-                    .actor_patient_no
-                    .map(|n| format!("patient {n}"))
-                    .unwrap_or_default(),
+                "patient" => r.actor_patient_no.map(|n| format!("patient {n}")).unwrap_or_default(),
                 _ => "system".into(),
             },
             actor_kind: r.actor_kind,
@@ -119,10 +105,6 @@ pub async fn query(
             conversation_id: r.conversation_id,
         })
         .collect();
-    let next_before = if more {
-        items.last().map(|e| e.id)
-    } else {
-        None
-    };
+    let next_before = if more { items.last().map(|e| e.id) } else { None };
     Ok(AuditPage { items, next_before })
 }

@@ -15,14 +15,21 @@ pub struct Clinic {
     pub name: String,
     /// 1 when patients may start conversations.
     pub patient_initiated: i64,
+    /// IANA zone the portal shows times in.
+    pub time_zone: String,
+}
+
+impl Clinic {
+    /// The clinic's time zone.
+    pub fn zone(&self) -> crate::timezone::Zone {
+        crate::timezone::zone(&self.time_zone)
+    }
 }
 
 /// A slug is what staff type as "clinic name": lower-case letters, digits and dashes.
 pub fn valid_slug(slug: &str) -> bool {
     (2..=63).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
 }
@@ -32,14 +39,10 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<Clinic>
     let slug = slug.trim().to_ascii_lowercase();
     let name = name.trim().to_owned();
     if !valid_slug(&slug) {
-        return Err(StoreError::Rejected(
-            "A clinic name is 2 to 63 lower-case letters, digits or dashes.".into(),
-        ));
+        return Err(StoreError::Rejected("A clinic name is 2 to 63 lower-case letters, digits or dashes.".into()));
     }
     if name.is_empty() || name.len() > 200 {
-        return Err(StoreError::Rejected(
-            "The clinic's display name must be 1 to 200 characters.".into(),
-        ));
+        return Err(StoreError::Rejected("The clinic's display name must be 1 to 200 characters.".into()));
     }
     db.write(move |w| {
         Box::pin(async move {
@@ -47,16 +50,14 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<Clinic>
             let row: Option<Clinic> = sqlx::query_as(
                 "INSERT INTO clinics (slug, name, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (slug) DO NOTHING
-                 RETURNING id, slug, name, patient_initiated",
+                 RETURNING id, slug, name, patient_initiated, time_zone",
             )
             .bind(&slug)
             .bind(&name)
             .bind(now)
             .fetch_optional(&mut w.conn)
             .await?;
-            row.ok_or_else(|| {
-                StoreError::Conflict(format!("A clinic named '{slug}' already exists."))
-            })
+            row.ok_or_else(|| StoreError::Conflict(format!("A clinic named '{slug}' already exists.")))
         })
     })
     .await
@@ -64,17 +65,15 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<Clinic>
 
 /// Finds a clinic by slug.
 pub async fn by_slug(pool: &AnyPool, slug: &str) -> Result<Option<Clinic>> {
-    Ok(
-        sqlx::query_as("SELECT id, slug, name, patient_initiated FROM clinics WHERE slug = $1")
-            .bind(slug.trim().to_ascii_lowercase())
-            .fetch_optional(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT id, slug, name, patient_initiated, time_zone FROM clinics WHERE slug = $1")
+        .bind(slug.trim().to_ascii_lowercase())
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// Finds a clinic by id.
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Clinic> {
-    sqlx::query_as("SELECT id, slug, name, patient_initiated FROM clinics WHERE id = $1")
+    sqlx::query_as("SELECT id, slug, name, patient_initiated, time_zone FROM clinics WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -87,6 +86,26 @@ pub async fn set_patient_initiated(db: &Db, clinic_id: i64, on: bool) -> Result<
         Box::pin(async move {
             sqlx::query("UPDATE clinics SET patient_initiated = $1 WHERE id = $2")
                 .bind(super::flag(on))
+                .bind(clinic_id)
+                .execute(&mut w.conn)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Sets the time zone patients see times in (one of [`crate::timezone::ZONES`]).
+pub async fn set_time_zone(db: &Db, clinic_id: i64, zone: &str) -> Result<()> {
+    if !crate::timezone::ZONES.iter().any(|z| z.name == zone) {
+        let names: Vec<&str> = crate::timezone::ZONES.iter().map(|z| z.name).collect();
+        return Err(StoreError::Rejected(format!("Unknown time zone; use one of {}.", names.join(", "))));
+    }
+    let zone = zone.to_owned();
+    db.write(move |w| {
+        Box::pin(async move {
+            sqlx::query("UPDATE clinics SET time_zone = $1 WHERE id = $2")
+                .bind(&zone)
                 .bind(clinic_id)
                 .execute(&mut w.conn)
                 .await?;

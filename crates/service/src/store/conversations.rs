@@ -51,20 +51,14 @@ impl Outgoing {
             )));
         }
         if self.body.trim().is_empty() && self.attachment_ids.is_empty() {
-            return Err(StoreError::Rejected(
-                "Write a message or attach a file.".into(),
-            ));
+            return Err(StoreError::Rejected("Write a message or attach a file.".into()));
         }
         if self.attachment_ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
-            return Err(StoreError::Rejected(format!(
-                "At most {MAX_ATTACHMENTS_PER_MESSAGE} files per message."
-            )));
+            return Err(StoreError::Rejected(format!("At most {MAX_ATTACHMENTS_PER_MESSAGE} files per message.")));
         }
         let key = &self.idempotency_key;
         if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(StoreError::Rejected(
-                "idempotency_key must be 1 to 128 visible ASCII characters.".into(),
-            ));
+            return Err(StoreError::Rejected("idempotency_key must be 1 to 128 visible ASCII characters.".into()));
         }
         Ok(())
     }
@@ -99,13 +93,8 @@ async fn conversation(w: &mut WriteCtx, clinic_id: i64, id: i64) -> Result<Conve
             .bind(clinic_id)
             .fetch_optional(&mut w.conn)
             .await?;
-    let (patient_id, state, replies_allowed) =
-        row.ok_or(StoreError::NotFound("No such conversation."))?;
-    Ok(Conversation {
-        patient_id,
-        state,
-        replies_allowed,
-    })
+    let (patient_id, state, replies_allowed) = row.ok_or(StoreError::NotFound("No such conversation."))?;
+    Ok(Conversation { patient_id, state, replies_allowed })
 }
 
 /// A previous send with this key, if any: (conversation, message).
@@ -122,13 +111,7 @@ async fn replay(w: &mut WriteCtx, actor: Actor, key: &str) -> Result<Option<(i64
 }
 
 /// Inserts the message, attaches its files and updates the conversation row.
-async fn insert_message(
-    w: &mut WriteCtx,
-    actor: Actor,
-    conversation_id: i64,
-    out: &Outgoing,
-    now: i64,
-) -> Result<i64> {
+async fn insert_message(w: &mut WriteCtx, actor: Actor, conversation_id: i64, out: &Outgoing, now: i64) -> Result<i64> {
     let clinic_id = actor.clinic_id();
     let staff_id = match actor {
         Actor::Staff { id, .. } => Some(id),
@@ -158,21 +141,21 @@ async fn insert_message(
         .fetch_optional(&mut w.conn)
         .await?;
         let name = name.ok_or_else(|| {
-            StoreError::Rejected(format!(
-                "File {attachment_id} is not one of your uploads waiting to be sent."
-            ))
+            StoreError::Rejected(format!("File {attachment_id} is not one of your uploads waiting to be sent."))
         })?;
         first_file.get_or_insert(name);
     }
 
-    sqlx::query("INSERT INTO idempotency_keys (clinic_id, actor, key, message_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(clinic_id)
-        .bind(actor.key())
-        .bind(&out.idempotency_key)
-        .bind(message_id)
-        .bind(now)
-        .execute(&mut w.conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (clinic_id, actor, key, message_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(clinic_id)
+    .bind(actor.key())
+    .bind(&out.idempotency_key)
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut w.conn)
+    .await?;
 
     let preview = preview(&out.body, first_file.as_deref());
     let seq = w.seq();
@@ -203,6 +186,12 @@ async fn insert_message(
             .execute(&mut w.conn)
             .await?;
             set_read(w, staff_id, conversation_id, message_id).await?;
+            // Tell the patient, in the same transaction: never lost, never blocking.
+            let patient_id: i64 = sqlx::query_scalar("SELECT patient_id FROM conversations WHERE id = $1")
+                .bind(conversation_id)
+                .fetch_one(&mut w.conn)
+                .await?;
+            super::notifications::new_message(w, patient_id, conversation_id, now).await?;
         }
         Actor::Patient { .. } => {
             sqlx::query(
@@ -229,12 +218,7 @@ async fn insert_message(
 }
 
 /// Moves a staff member's read marker forward (never back) and clears "unread".
-async fn set_read(
-    w: &mut WriteCtx,
-    staff_id: i64,
-    conversation_id: i64,
-    message_id: i64,
-) -> Result<()> {
+async fn set_read(w: &mut WriteCtx, staff_id: i64, conversation_id: i64, message_id: i64) -> Result<()> {
     // language=SQL
     sqlx::query(
         "INSERT INTO read_state (staff_id, conversation_id, last_read_message_id, marked_unread) VALUES ($1, $2, $3, 0)
@@ -252,22 +236,10 @@ async fn set_read(
 }
 
 /// Staff start a conversation with a patient of their clinic, with its first message.
-pub async fn start(
-    db: &Db,
-    actor: Actor,
-    patient: OscarPatientRef,
-    out: Outgoing,
-    now: i64,
-) -> Result<Sent> {
+pub async fn start(db: &Db, actor: Actor, patient: OscarPatientRef, out: Outgoing, now: i64) -> Result<Sent> {
     out.validate()?;
-    let Actor::Staff {
-        id: staff_id,
-        clinic_id,
-    } = actor
-    else {
-        return Err(StoreError::Rejected(
-            "Only staff start conversations here.".into(),
-        ));
+    let Actor::Staff { id: staff_id, clinic_id } = actor else {
+        return Err(StoreError::Rejected("Only staff start conversations here.".into()));
     };
     db.write(move |w| {
         Box::pin(async move {
@@ -321,31 +293,67 @@ pub async fn start(
     .await
 }
 
+/// A patient starts a conversation from the portal (when the clinic allows
+/// it). It is open, replies allowed, and waiting in Triage.
+pub async fn start_by_patient(db: &Db, actor: Actor, out: Outgoing, now: i64) -> Result<Sent> {
+    out.validate()?;
+    let Actor::Patient { id: patient_id, clinic_id } = actor else {
+        return Err(StoreError::Rejected("Only patients start conversations from the portal.".into()));
+    };
+    db.write(move |w| {
+        Box::pin(async move {
+            if let Some((conversation_id, message_id)) = replay(w, actor, &out.idempotency_key).await? {
+                return Ok(Sent { conversation_id, message_id, replayed: true });
+            }
+            let allowed: i64 = sqlx::query_scalar("SELECT patient_initiated FROM clinics WHERE id = $1")
+                .bind(clinic_id)
+                .fetch_one(&mut w.conn)
+                .await?;
+            if allowed == 0 {
+                return Err(StoreError::Rejected("The clinic does not take new conversations from patients.".into()));
+            }
+            // language=SQL
+            let conversation_id: i64 = sqlx::query_scalar(
+                "INSERT INTO conversations (clinic_id, patient_id, state, replies_allowed, created_by, created_at,
+                     last_message_at, last_author, preview, needs_reply, change_seq)
+                 VALUES ($1, $2, 'open', 1, NULL, $3, $3, 'patient', '', 1, $4)
+                 RETURNING id",
+            )
+            .bind(clinic_id)
+            .bind(patient_id)
+            .bind(now)
+            .bind(w.seq())
+            .fetch_one(&mut w.conn)
+            .await?;
+            let message_id = insert_message(w, actor, conversation_id, &out, now).await?;
+            audit::append(
+                w,
+                now,
+                &[
+                    Record::new(actor, "conversation.start", Some(patient_id), Some(conversation_id)),
+                    Record::new(actor, "message.send", Some(patient_id), Some(conversation_id)),
+                ],
+            )
+            .await?;
+            Ok(Sent { conversation_id, message_id, replayed: false })
+        })
+    })
+    .await
+}
+
 /// Sends a message into a conversation: staff (reopens it, sets whether the
 /// patient may reply) or the patient (only while replies are allowed).
-pub async fn send(
-    db: &Db,
-    actor: Actor,
-    conversation_id: i64,
-    out: Outgoing,
-    now: i64,
-) -> Result<Sent> {
+pub async fn send(db: &Db, actor: Actor, conversation_id: i64, out: Outgoing, now: i64) -> Result<Sent> {
     out.validate()?;
     db.write(move |w| {
         Box::pin(async move {
-            if let Some((previous_conversation, message_id)) =
-                replay(w, actor, &out.idempotency_key).await?
-            {
+            if let Some((previous_conversation, message_id)) = replay(w, actor, &out.idempotency_key).await? {
                 if previous_conversation != conversation_id {
                     return Err(StoreError::Conflict(
                         "This idempotency_key was already used for another conversation.".into(),
                     ));
                 }
-                return Ok(Sent {
-                    conversation_id,
-                    message_id,
-                    replayed: true,
-                });
+                return Ok(Sent { conversation_id, message_id, replayed: true });
             }
             let conv = conversation(w, actor.clinic_id(), conversation_id).await?;
             if let Actor::Patient { id, .. } = actor {
@@ -364,58 +372,40 @@ pub async fn send(
                 }
             }
             let message_id = insert_message(w, actor, conversation_id, &out, now).await?;
-            audit::append(
-                w,
-                now,
-                &[Record::new(
-                    actor,
-                    "message.send",
-                    Some(conv.patient_id),
-                    Some(conversation_id),
-                )],
-            )
-            .await?;
-            Ok(Sent {
-                conversation_id,
-                message_id,
-                replayed: false,
-            })
+            audit::append(w, now, &[Record::new(actor, "message.send", Some(conv.patient_id), Some(conversation_id))])
+                .await?;
+            Ok(Sent { conversation_id, message_id, replayed: false })
         })
     })
     .await
 }
 
 /// Staff mark a conversation read up to a message.
-pub async fn mark_read(
-    db: &Db,
-    actor: Actor,
-    conversation_id: i64,
-    up_to: i64,
-    now: i64,
-) -> Result<()> {
-    let Actor::Staff {
-        id: staff_id,
-        clinic_id,
-    } = actor
-    else {
+pub async fn mark_read(db: &Db, actor: Actor, conversation_id: i64, up_to: i64, now: i64) -> Result<()> {
+    let Actor::Staff { id: staff_id, clinic_id } = actor else {
         return Err(StoreError::Rejected("Only staff have read markers.".into()));
     };
     db.write(move |w| {
         Box::pin(async move {
-            let row: Option<(i64, i64)> =
-                sqlx::query_as("SELECT patient_id, last_message_id FROM conversations WHERE id = $1 AND clinic_id = $2")
-                    .bind(conversation_id)
-                    .bind(clinic_id)
-                    .fetch_optional(&mut w.conn)
-                    .await?;
+            let row: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT patient_id, last_message_id FROM conversations WHERE id = $1 AND clinic_id = $2",
+            )
+            .bind(conversation_id)
+            .bind(clinic_id)
+            .fetch_optional(&mut w.conn)
+            .await?;
             let (patient_id, last) = row.ok_or(StoreError::NotFound("No such conversation."))?;
             if up_to < 0 {
                 return Err(StoreError::Rejected("up_to_message_id must be a message id.".into()));
             }
             set_read(w, staff_id, conversation_id, up_to.min(last)).await?;
             touch(w, clinic_id, conversation_id, Some(staff_id)).await?;
-            audit::append(w, now, &[Record::new(actor, "conversation.mark_read", Some(patient_id), Some(conversation_id))])
-                .await
+            audit::append(
+                w,
+                now,
+                &[Record::new(actor, "conversation.mark_read", Some(patient_id), Some(conversation_id))],
+            )
+            .await
         })
     })
     .await
@@ -423,11 +413,7 @@ pub async fn mark_read(
 
 /// Staff flag a conversation unread for themselves; it shows in their Triage.
 pub async fn mark_unread(db: &Db, actor: Actor, conversation_id: i64, now: i64) -> Result<()> {
-    let Actor::Staff {
-        id: staff_id,
-        clinic_id,
-    } = actor
-    else {
+    let Actor::Staff { id: staff_id, clinic_id } = actor else {
         return Err(StoreError::Rejected("Only staff have read markers.".into()));
     };
     db.write(move |w| {
@@ -455,17 +441,9 @@ pub async fn mark_unread(db: &Db, actor: Actor, conversation_id: i64, now: i64) 
 }
 
 /// Close (no more patient replies) or reopen (replies allowed again).
-pub async fn set_open(
-    db: &Db,
-    actor: Actor,
-    conversation_id: i64,
-    open: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn set_open(db: &Db, actor: Actor, conversation_id: i64, open: bool, now: i64) -> Result<()> {
     let Actor::Staff { clinic_id, .. } = actor else {
-        return Err(StoreError::Rejected(
-            "Only staff close or reopen conversations.".into(),
-        ));
+        return Err(StoreError::Rejected("Only staff close or reopen conversations.".into()));
     };
     db.write(move |w| {
         Box::pin(async move {
@@ -481,42 +459,21 @@ pub async fn set_open(
                 .execute(&mut w.conn)
                 .await?;
             } else {
-                sqlx::query(
-                    "UPDATE conversations SET state = 'closed', needs_reply = 0 WHERE id = $1",
-                )
-                .bind(conversation_id)
-                .execute(&mut w.conn)
-                .await?;
+                sqlx::query("UPDATE conversations SET state = 'closed', needs_reply = 0 WHERE id = $1")
+                    .bind(conversation_id)
+                    .execute(&mut w.conn)
+                    .await?;
             }
             touch(w, clinic_id, conversation_id, None).await?;
-            let action = if open {
-                "conversation.reopen"
-            } else {
-                "conversation.close"
-            };
-            audit::append(
-                w,
-                now,
-                &[Record::new(
-                    actor,
-                    action,
-                    Some(conv.patient_id),
-                    Some(conversation_id),
-                )],
-            )
-            .await
+            let action = if open { "conversation.reopen" } else { "conversation.close" };
+            audit::append(w, now, &[Record::new(actor, action, Some(conv.patient_id), Some(conversation_id))]).await
         })
     })
     .await
 }
 
 /// Records the change for the live streams (clinic-wide, or one staff member's view).
-async fn touch(
-    w: &mut WriteCtx,
-    clinic_id: i64,
-    conversation_id: i64,
-    staff_id: Option<i64>,
-) -> Result<()> {
+async fn touch(w: &mut WriteCtx, clinic_id: i64, conversation_id: i64, staff_id: Option<i64>) -> Result<()> {
     sqlx::query("UPDATE conversations SET change_seq = $2 WHERE id = $1")
         .bind(conversation_id)
         .bind(w.seq())
@@ -529,14 +486,8 @@ async fn touch(
 /// The patient opened a conversation: their first opening of each staff
 /// message is recorded ("Read by <first name>").
 pub async fn patient_opened(db: &Db, actor: Actor, conversation_id: i64, now: i64) -> Result<()> {
-    let Actor::Patient {
-        id: patient_id,
-        clinic_id,
-    } = actor
-    else {
-        return Err(StoreError::Rejected(
-            "Only the patient records read receipts.".into(),
-        ));
+    let Actor::Patient { id: patient_id, clinic_id } = actor else {
+        return Err(StoreError::Rejected("Only the patient records read receipts.".into()));
     };
     db.write(move |w| {
         Box::pin(async move {
@@ -567,12 +518,7 @@ mod tests {
     use super::*;
 
     fn out(body: &str, key: &str) -> Outgoing {
-        Outgoing {
-            body: body.into(),
-            attachment_ids: vec![],
-            allow_replies: false,
-            idempotency_key: key.into(),
-        }
+        Outgoing { body: body.into(), attachment_ids: vec![], allow_replies: false, idempotency_key: key.into() }
     }
 
     #[test]
@@ -583,19 +529,13 @@ mod tests {
         assert!(out(&"x".repeat(10_001), "k").validate().is_err());
         assert!(out("Hi", "").validate().is_err());
         assert!(out("Hi", "has space").validate().is_err());
-        let files_only = Outgoing {
-            attachment_ids: vec![1],
-            ..out("", "k")
-        };
+        let files_only = Outgoing { attachment_ids: vec![1], ..out("", "k") };
         assert!(files_only.validate().is_ok());
     }
 
     #[test]
     fn previews_fold_white_space_and_stop_at_140_characters() {
-        assert_eq!(
-            preview("Your  results\nare in.", None),
-            "Your results are in."
-        );
+        assert_eq!(preview("Your  results\nare in.", None), "Your results are in.");
         let long = preview(&"é".repeat(300), None);
         assert_eq!(long.chars().count(), 140);
         assert!(long.ends_with('…'));

@@ -2,8 +2,8 @@
 //! the unread count, one conversation with its messages, members and files.
 
 use cortico_protocol::api::{
-    AttachmentInfo, AuthorKind, ConversationDetail, ConversationPage, ConversationState,
-    ConversationSummary, Member, MessageView, PatientSummary, ReadStatus, Role,
+    AttachmentInfo, AuthorKind, ConversationDetail, ConversationPage, ConversationState, ConversationSummary, Member,
+    MessageView, PatientSummary, ReadStatus, Role,
 };
 use sqlx::AnyPool;
 
@@ -53,18 +53,12 @@ pub struct Cursor {
 
 impl Cursor {
     /// The first page.
-    pub const START: Cursor = Cursor {
-        at: i64::MAX,
-        id: i64::MAX,
-    };
+    pub const START: Cursor = Cursor { at: i64::MAX, id: i64::MAX };
 
     /// Parses `"<time>.<id>"`.
     pub fn parse(s: &str) -> Option<Cursor> {
         let (at, id) = s.split_once('.')?;
-        Some(Cursor {
-            at: at.parse().ok()?,
-            id: id.parse().ok()?,
-        })
+        Some(Cursor { at: at.parse().ok()?, id: id.parse().ok()? })
     }
 
     fn encode(at: i64, id: i64) -> String {
@@ -91,7 +85,8 @@ struct SummaryRow {
 
 /// Columns of [`SummaryRow`]; the query must join `patients p` and
 /// left-join `read_state rs` for the viewing staff member.
-const SUMMARY: &str = "c.id, c.state, c.replies_allowed, c.last_message_at, c.last_message_id, c.preview, c.last_author,
+const SUMMARY: &str =
+    "c.id, c.state, c.replies_allowed, c.last_message_at, c.last_message_id, c.preview, c.last_author,
      p.id AS patient_id, p.demographic_no, p.first_name, p.last_name,
      COALESCE(rs.last_read_message_id, 0) AS last_read, COALESCE(rs.marked_unread, 0) AS marked";
 
@@ -104,11 +99,7 @@ impl SummaryRow {
                 first_name: self.first_name,
                 last_name: self.last_name,
             },
-            state: if self.state == "open" {
-                ConversationState::Open
-            } else {
-                ConversationState::Closed
-            },
+            state: if self.state == "open" { ConversationState::Open } else { ConversationState::Closed },
             replies_allowed: self.replies_allowed != 0,
             last_message_at: self.last_message_at,
             preview: self.preview,
@@ -138,32 +129,14 @@ fn page(rows: Vec<SummaryRow>, limit: i64, staff_view: bool) -> Listed {
     let more = rows.len() as i64 > limit;
     let rows: Vec<SummaryRow> = rows.into_iter().take(limit as usize).collect();
     let patient_ids = rows.iter().map(|r| r.patient_id).collect();
-    let items: Vec<ConversationSummary> = rows
-        .into_iter()
-        .map(|r| r.into_summary(staff_view))
-        .collect();
-    let next_cursor = if more {
-        items
-            .last()
-            .map(|c| Cursor::encode(c.last_message_at, c.id))
-    } else {
-        None
-    };
-    Listed {
-        page: ConversationPage { items, next_cursor },
-        patient_ids,
-    }
+    let items: Vec<ConversationSummary> = rows.into_iter().map(|r| r.into_summary(staff_view)).collect();
+    let next_cursor = if more { items.last().map(|c| Cursor::encode(c.last_message_at, c.id)) } else { None };
+    Listed { page: ConversationPage { items, next_cursor }, patient_ids }
 }
 
 /// Triage: the clinic's open conversations whose latest message is the
 /// patient's, plus those this staff member marked unread.
-pub async fn triage(
-    pool: &AnyPool,
-    clinic_id: i64,
-    staff_id: i64,
-    cursor: Cursor,
-    limit: i64,
-) -> Result<Listed> {
+pub async fn triage(pool: &AnyPool, clinic_id: i64, staff_id: i64, cursor: Cursor, limit: i64) -> Result<Listed> {
     // Two index ranges (waiting for a reply; marked unread), merged.
     // language=SQL
     let sql = format!(
@@ -212,24 +185,13 @@ pub async fn mine(pool: &AnyPool, staff_id: i64, cursor: Cursor, limit: i64) -> 
          ORDER BY m.last_message_at DESC, m.conversation_id DESC
          LIMIT $4"
     );
-    let rows = sqlx::query_as(&sql)
-        .bind(staff_id)
-        .bind(cursor.at)
-        .bind(cursor.id)
-        .bind(limit + 1)
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query_as(&sql).bind(staff_id).bind(cursor.at).bind(cursor.id).bind(limit + 1).fetch_all(pool).await?;
     Ok(page(rows, limit, true))
 }
 
 /// All Conversations of one patient.
-pub async fn by_patient(
-    pool: &AnyPool,
-    viewer: Viewer,
-    patient_id: i64,
-    cursor: Cursor,
-    limit: i64,
-) -> Result<Listed> {
+pub async fn by_patient(pool: &AnyPool, viewer: Viewer, patient_id: i64, cursor: Cursor, limit: i64) -> Result<Listed> {
     // language=SQL
     let sql = format!(
         "SELECT {SUMMARY}
@@ -273,11 +235,7 @@ pub async fn unread_count(pool: &AnyPool, clinic_id: i64, staff_id: i64) -> Resu
 }
 
 /// One conversation's list row, for this viewer; `NotFound` outside their reach.
-pub async fn summary(
-    pool: &AnyPool,
-    viewer: Viewer,
-    conversation_id: i64,
-) -> Result<ConversationSummary> {
+pub async fn summary(pool: &AnyPool, viewer: Viewer, conversation_id: i64) -> Result<ConversationSummary> {
     // language=SQL
     let sql = format!(
         "SELECT {SUMMARY}
@@ -347,11 +305,7 @@ impl AttachmentRow {
             size: self.size,
             sha256: self.sha256,
             created_at: self.created_at,
-            uploaded_by: if self.uploader.starts_with("p:") {
-                AuthorKind::Patient
-            } else {
-                AuthorKind::Staff
-            },
+            uploaded_by: if self.uploader.starts_with("p:") { AuthorKind::Patient } else { AuthorKind::Staff },
             message_id: self.message_id,
         }
     }
@@ -390,10 +344,7 @@ pub async fn detail(
     });
     rows.reverse();
 
-    let (first, last) = (
-        rows.first().map_or(0, |m| m.id),
-        rows.last().map_or(0, |m| m.id),
-    );
+    let (first, last) = (rows.first().map_or(0, |m| m.id), rows.last().map_or(0, |m| m.id));
     // language=SQL
     let attachments: Vec<AttachmentRow> = sqlx::query_as(&format!(
         "SELECT {ATTACHMENT} FROM attachments a JOIN messages m ON m.id = a.message_id
@@ -405,53 +356,29 @@ pub async fn detail(
     .fetch_all(pool)
     .await?;
 
-    let attachments: Vec<AttachmentInfo> = attachments
-        .into_iter()
-        .map(AttachmentRow::into_info)
-        .collect();
-    let patient_name = format!(
-        "{} {}",
-        summary.patient.first_name, summary.patient.last_name
-    );
+    let attachments: Vec<AttachmentInfo> = attachments.into_iter().map(AttachmentRow::into_info).collect();
+    let patient_name = format!("{} {}", summary.patient.first_name, summary.patient.last_name);
     let staff_view = matches!(viewer, Viewer::Staff { .. });
     let messages = rows
         .into_iter()
         .map(|m| {
             MessageView {
                 id: m.id,
-                author_kind: if m.author_staff_id.is_some() {
-                    AuthorKind::Staff
-                } else {
-                    AuthorKind::Patient
-                },
+                author_kind: if m.author_staff_id.is_some() { AuthorKind::Staff } else { AuthorKind::Patient },
                 author_name: m.staff_name.clone().unwrap_or_else(|| patient_name.clone()),
                 author_staff_id: m.author_staff_id,
                 body: m.body,
                 created_at: m.created_at,
-                attachments: attachments
-                    .iter()
-                    .filter(|a| a.message_id == Some(m.id))
-                    .cloned()
-                    .collect(),
+                attachments: attachments.iter().filter(|a| a.message_id == Some(m.id)).cloned().collect(),
                 // Read receipts are for staff eyes only.
-                read_status: (staff_view && m.author_staff_id.is_some()).then(|| {
-                    match m.patient_read_at {
-                        Some(at) => ReadStatus::Read {
-                            at,
-                            by: summary.patient.first_name.clone(),
-                        },
-                        None => ReadStatus::Sent,
-                    }
+                read_status: (staff_view && m.author_staff_id.is_some()).then(|| match m.patient_read_at {
+                    Some(at) => ReadStatus::Read { at, by: summary.patient.first_name.clone() },
+                    None => ReadStatus::Sent,
                 }),
             }
         })
         .collect();
-    Ok(ConversationDetail {
-        summary,
-        created_at,
-        messages,
-        older_cursor,
-    })
+    Ok(ConversationDetail { summary, created_at, messages, older_cursor })
 }
 
 /// Group info: the staff members of the conversation, then the patient.
@@ -467,19 +394,11 @@ pub async fn members(pool: &AnyPool, viewer: Viewer, conversation_id: i64) -> Re
     .await?;
     let mut members: Vec<Member> = staff
         .into_iter()
-        .map(|(id, name, role)| Member {
-            kind: AuthorKind::Staff,
-            name,
-            role: Role::parse(&role),
-            staff_id: Some(id),
-        })
+        .map(|(id, name, role)| Member { kind: AuthorKind::Staff, name, role: Role::parse(&role), staff_id: Some(id) })
         .collect();
     members.push(Member {
         kind: AuthorKind::Patient,
-        name: format!(
-            "{} {}",
-            summary.patient.first_name, summary.patient.last_name
-        ),
+        name: format!("{} {}", summary.patient.first_name, summary.patient.last_name),
         role: None,
         staff_id: None,
     });
@@ -487,11 +406,7 @@ pub async fn members(pool: &AnyPool, viewer: Viewer, conversation_id: i64) -> Re
 }
 
 /// Every file sent in the conversation, oldest first.
-pub async fn files(
-    pool: &AnyPool,
-    viewer: Viewer,
-    conversation_id: i64,
-) -> Result<Vec<AttachmentInfo>> {
+pub async fn files(pool: &AnyPool, viewer: Viewer, conversation_id: i64) -> Result<Vec<AttachmentInfo>> {
     summary(pool, viewer, conversation_id).await?;
     let rows: Vec<AttachmentRow> = sqlx::query_as(&format!(
         "SELECT {ATTACHMENT} FROM attachments a JOIN messages m ON m.id = a.message_id
@@ -505,12 +420,7 @@ pub async fn files(
 
 /// Conversations of the clinic changed after `seq` (stream resumption);
 /// `None` when there are more than `limit` (the client reloads everything).
-pub async fn changed_since(
-    pool: &AnyPool,
-    clinic_id: i64,
-    seq: i64,
-    limit: i64,
-) -> Result<Option<Vec<i64>>> {
+pub async fn changed_since(pool: &AnyPool, clinic_id: i64, seq: i64, limit: i64) -> Result<Option<Vec<i64>>> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM conversations WHERE clinic_id = $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
     )
@@ -524,9 +434,16 @@ pub async fn changed_since(
 
 /// The latest change sequence number.
 pub async fn current_seq(pool: &AnyPool) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-            .fetch_one(pool)
-            .await?,
+    Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(pool).await?)
+}
+
+/// The patient's conversations holding clinic messages they have not opened.
+pub async fn unseen_by_patient(pool: &AnyPool, patient_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         WHERE c.patient_id = $1 AND m.author_staff_id IS NOT NULL AND m.patient_read_at IS NULL",
     )
+    .bind(patient_id)
+    .fetch_all(pool)
+    .await?)
 }

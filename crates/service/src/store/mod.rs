@@ -9,6 +9,8 @@ pub mod audit;
 pub mod clinics;
 pub mod conversations;
 pub mod lists;
+pub mod notifications;
+pub mod patient_auth;
 pub mod patients;
 pub mod rate_limit;
 pub mod sessions;

@@ -1,9 +1,12 @@
 //! Patients, created on first use from what the plug-in read in Oscar.
 
+use cortico_protocol::api::{PatientDetails, PatientDetailsRequest};
 use cortico_protocol::OscarPatientRef;
 use sqlx::AnyPool;
 
-use super::{Result, StoreError, WriteCtx};
+use super::audit::{self, Record};
+use super::patient_auth::{self, normalize_dob_text, normalize_hin};
+use super::{Actor, Db, Result, StoreError, WriteCtx};
 
 /// A patient as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -48,23 +51,14 @@ pub fn tidy_name(name: &str) -> String {
 }
 
 /// The patient with this demographic number, created or renamed from the page.
-pub async fn upsert(
-    w: &mut WriteCtx,
-    clinic_id: i64,
-    patient: &OscarPatientRef,
-    now: i64,
-) -> Result<i64> {
+pub async fn upsert(w: &mut WriteCtx, clinic_id: i64, patient: &OscarPatientRef, now: i64) -> Result<i64> {
     let first = tidy_name(&patient.name.first);
     let last = tidy_name(&patient.name.last);
     if patient.demographic_no == 0 {
-        return Err(StoreError::Rejected(
-            "The patient's Oscar demographic number is missing.".into(),
-        ));
+        return Err(StoreError::Rejected("The patient's Oscar demographic number is missing.".into()));
     }
     if last.is_empty() || last.len() > 200 || first.len() > 200 {
-        return Err(StoreError::Rejected(
-            "The patient's name could not be read from the e-chart.".into(),
-        ));
+        return Err(StoreError::Rejected("The patient's name could not be read from the e-chart.".into()));
     }
     // language=SQL
     let id: i64 = sqlx::query_scalar(
@@ -84,30 +78,185 @@ pub async fn upsert(
 }
 
 /// Finds a patient of the clinic by demographic number.
-pub async fn by_demographic_no(
-    pool: &AnyPool,
-    clinic_id: i64,
-    demographic_no: i64,
-) -> Result<Option<Patient>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM patients WHERE clinic_id = $1 AND demographic_no = $2"
-    ))
-    .bind(clinic_id)
-    .bind(demographic_no)
-    .fetch_optional(pool)
-    .await?)
+pub async fn by_demographic_no(pool: &AnyPool, clinic_id: i64, demographic_no: i64) -> Result<Option<Patient>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM patients WHERE clinic_id = $1 AND demographic_no = $2"))
+        .bind(clinic_id)
+        .bind(demographic_no)
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// Finds a patient by id.
 pub async fn by_id(pool: &AnyPool, clinic_id: i64, id: i64) -> Result<Patient> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM patients WHERE clinic_id = $1 AND id = $2"
-    ))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM patients WHERE clinic_id = $1 AND id = $2"))
+        .bind(clinic_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound("No such patient."))
+}
+
+/// What the service holds about a patient, for staff.
+pub async fn details(pool: &AnyPool, clinic_id: i64, demographic_no: i64) -> Result<PatientDetails> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        demographic_no: i64,
+        first_name: String,
+        last_name: String,
+        email: Option<String>,
+        phone: Option<String>,
+        has_hin: i64,
+        has_dob: i64,
+        failed_checks: i64,
+        locked_at: Option<i64>,
+    }
+    // language=SQL
+    let row: Row = sqlx::query_as(
+        "SELECT demographic_no, first_name, last_name, email, phone,
+                CASE WHEN hin_hash IS NULL THEN 0 ELSE 1 END AS has_hin,
+                CASE WHEN dob_hash IS NULL THEN 0 ELSE 1 END AS has_dob,
+                failed_checks, locked_at
+         FROM patients WHERE clinic_id = $1 AND demographic_no = $2",
+    )
     .bind(clinic_id)
-    .bind(id)
+    .bind(demographic_no)
     .fetch_optional(pool)
     .await?
-    .ok_or(StoreError::NotFound("No such patient."))
+    .ok_or(StoreError::NotFound("No such patient."))?;
+    Ok(PatientDetails {
+        demographic_no: row.demographic_no as u32,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        email: row.email,
+        phone: row.phone,
+        can_verify_identity: row.has_hin != 0 && row.has_dob != 0,
+        locked: row.locked_at.is_some(),
+        failed_checks: row.failed_checks,
+    })
+}
+
+fn clean_email(email: &str) -> Result<Option<String>> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        && !email.contains(char::is_whitespace);
+    if ok {
+        Ok(Some(email))
+    } else {
+        Err(StoreError::Rejected("That is not an email address.".into()))
+    }
+}
+
+/// Sets a patient's contact and identity details (from Oscar, or typed by
+/// staff); creates the patient when new (names required then). The health
+/// card number and date of birth are stored only as keyed hashes.
+pub async fn update_details(
+    db: &Db,
+    actor: Actor,
+    demographic_no: i64,
+    req: PatientDetailsRequest,
+    key: &[u8],
+    now: i64,
+) -> Result<()> {
+    if demographic_no <= 0 || demographic_no > i64::from(u32::MAX) {
+        return Err(StoreError::NotFound("No such patient."));
+    }
+    let email = match &req.email {
+        Some(e) => Some(clean_email(e)?),
+        None => None,
+    };
+    let phone = req.phone.as_ref().map(|p| p.trim().chars().take(40).collect::<String>());
+    let hin = match &req.health_card_number {
+        Some(h) => {
+            Some(normalize_hin(h).ok_or_else(|| StoreError::Rejected("That is not a health card number.".into()))?)
+        }
+        None => None,
+    };
+    let dob = match &req.date_of_birth {
+        Some(d) => Some(
+            normalize_dob_text(d)
+                .ok_or_else(|| StoreError::Rejected("The date of birth must be YYYY-MM-DD.".into()))?,
+        ),
+        None => None,
+    };
+    let hin_hash = hin.map(|h| patient_auth::hin_hash(key, &h));
+    let dob_hash = dob.map(|d| patient_auth::dob_hash(key, &d));
+    let first = req.first_name.as_deref().map(tidy_name);
+    let last = req.last_name.as_deref().map(tidy_name);
+    let clinic_id = actor.clinic_id();
+    db.write(move |w| {
+        Box::pin(async move {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2")
+                    .bind(clinic_id)
+                    .bind(demographic_no)
+                    .fetch_optional(&mut w.conn)
+                    .await?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    let (Some(first), Some(last)) = (&first, &last) else {
+                        return Err(StoreError::Rejected("A new patient needs a first and last name.".into()));
+                    };
+                    if last.is_empty() {
+                        return Err(StoreError::Rejected("A new patient needs a last name.".into()));
+                    }
+                    upsert(
+                        w,
+                        clinic_id,
+                        &OscarPatientRef {
+                            demographic_no: demographic_no as u32,
+                            name: cortico_protocol::PatientName { last: last.clone(), first: first.clone() },
+                        },
+                        now,
+                    )
+                    .await?
+                }
+            };
+            // language=SQL
+            sqlx::query(
+                "UPDATE patients SET
+                     first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name),
+                     email = CASE WHEN $4 = 1 THEN $5 ELSE email END,
+                     phone = COALESCE($6, phone),
+                     hin_hash = COALESCE($7, hin_hash), dob_hash = COALESCE($8, dob_hash)
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(first.filter(|f| !f.is_empty()))
+            .bind(last.filter(|l| !l.is_empty()))
+            .bind(i64::from(email.is_some()))
+            .bind(email.flatten())
+            .bind(phone)
+            .bind(hin_hash)
+            .bind(dob_hash)
+            .execute(&mut w.conn)
+            .await?;
+            audit::append(w, now, &[Record::new(actor, "patient.update", Some(id), None)]).await
+        })
+    })
+    .await
+}
+
+/// Staff unlock a patient locked out by failed identity checks.
+pub async fn unlock(db: &Db, actor: Actor, demographic_no: i64, now: i64) -> Result<()> {
+    let clinic_id = actor.clinic_id();
+    db.write(move |w| {
+        Box::pin(async move {
+            let id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2")
+                .bind(clinic_id)
+                .bind(demographic_no)
+                .fetch_optional(&mut w.conn)
+                .await?
+                .ok_or(StoreError::NotFound("No such patient."))?;
+            patient_auth::unlock(w, id).await?;
+            audit::append(w, now, &[Record::new(actor, "patient.unlock", Some(id), None)]).await
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

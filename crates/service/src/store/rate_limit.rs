@@ -12,33 +12,18 @@ pub async fn count(w: &mut WriteCtx, key: &str, now: i64, window_ms: i64) -> Res
         .bind(now - window_ms)
         .execute(&mut w.conn)
         .await?;
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE key = $1")
-            .bind(key)
-            .fetch_one(&mut w.conn)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE key = $1").bind(key).fetch_one(&mut w.conn).await?)
 }
 
 /// Records one attempt for `key`.
 pub async fn record(w: &mut WriteCtx, key: &str, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
-        .bind(key)
-        .bind(now)
-        .execute(&mut w.conn)
-        .await?;
+    sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(&mut w.conn).await?;
     Ok(())
 }
 
 /// Counts an attempt for `key` when fewer than `limit` happened in the
 /// window; false (and nothing counted) when the limit is reached.
-pub async fn hit(
-    w: &mut WriteCtx,
-    key: &str,
-    now: i64,
-    window_ms: i64,
-    limit: i64,
-) -> Result<bool> {
+pub async fn hit(w: &mut WriteCtx, key: &str, now: i64, window_ms: i64, limit: i64) -> Result<bool> {
     if count(w, key, now, window_ms).await? >= limit {
         return Ok(false);
     }
@@ -48,9 +33,6 @@ pub async fn hit(
 
 /// Forgets the attempts of `key` (after a success).
 pub async fn reset(w: &mut WriteCtx, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM rate_events WHERE key = $1")
-        .bind(key)
-        .execute(&mut w.conn)
-        .await?;
+    sqlx::query("DELETE FROM rate_events WHERE key = $1").bind(key).execute(&mut w.conn).await?;
     Ok(())
 }

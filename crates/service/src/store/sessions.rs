@@ -76,13 +76,11 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<Sessi
             let id = s.session_id;
             db.write_later(move |w| {
                 Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2",
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut w.conn)
-                    .await?;
+                    sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2")
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut w.conn)
+                        .await?;
                     Ok(())
                 })
             });
@@ -120,20 +118,16 @@ pub async fn revoke_all(w: &mut WriteCtx, staff_id: i64, now: i64) -> Result<()>
         .bind(now)
         .execute(&mut w.conn)
         .await?;
-    let clinic_id: i64 = sqlx::query_scalar("SELECT clinic_id FROM staff WHERE id = $1")
-        .bind(staff_id)
-        .fetch_one(&mut w.conn)
-        .await?;
+    let clinic_id: i64 =
+        sqlx::query_scalar("SELECT clinic_id FROM staff WHERE id = $1").bind(staff_id).fetch_one(&mut w.conn).await?;
     w.changed(clinic_id, None, Some(staff_id));
     Ok(())
 }
 
 /// Number of live sessions (admin CLI, tests).
 pub async fn count_live(pool: &AnyPool, staff_id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions WHERE staff_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(staff_id)
-    .fetch_one(pool)
-    .await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE staff_id = $1 AND revoked_at IS NULL")
+        .bind(staff_id)
+        .fetch_one(pool)
+        .await?)
 }

@@ -44,8 +44,7 @@ impl Staff {
     }
 }
 
-const COLUMNS: &str =
-    "id, clinic_id, email, name, role, provider_no, password_hash, disabled, locked_until";
+const COLUMNS: &str = "id, clinic_id, email, name, role, provider_no, password_hash, disabled, locked_until";
 
 /// What an admin gives to create a staff account.
 #[derive(Clone, Debug)]
@@ -66,9 +65,7 @@ pub struct NewStaff {
 
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
-        return Err(StoreError::Rejected(format!(
-            "A password needs at least {MIN_PASSWORD_LEN} characters."
-        )));
+        return Err(StoreError::Rejected(format!("A password needs at least {MIN_PASSWORD_LEN} characters.")));
     }
     Ok(())
 }
@@ -76,12 +73,9 @@ fn check_password(password: &str) -> Result<()> {
 fn check_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.contains(char::is_whitespace);
-    ok.then_some(email)
-        .ok_or_else(|| StoreError::Rejected("That is not an email address.".into()))
+    ok.then_some(email).ok_or_else(|| StoreError::Rejected("That is not an email address.".into()))
 }
 
 /// Creates an account. The email must be new in the clinic.
@@ -90,18 +84,13 @@ pub async fn create(db: &Db, new: NewStaff, now: i64) -> Result<Staff> {
     check_password(&new.password)?;
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.len() > 200 {
-        return Err(StoreError::Rejected(
-            "A name must be 1 to 200 characters.".into(),
-        ));
+        return Err(StoreError::Rejected("A name must be 1 to 200 characters.".into()));
     }
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&new.password))
         .await
         .map_err(|_| StoreError::Rejected("internal error".into()))?;
     let role = new.role.as_str();
-    let provider_no = new
-        .provider_no
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty());
+    let provider_no = new.provider_no.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
     let clinic_id = new.clinic_id;
     db.write(move |w| {
         Box::pin(async move {
@@ -129,25 +118,21 @@ pub async fn create(db: &Db, new: NewStaff, now: i64) -> Result<Staff> {
 
 /// Finds an account by clinic and email.
 pub async fn by_email(pool: &AnyPool, clinic_id: i64, email: &str) -> Result<Option<Staff>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE clinic_id = $1 AND email = $2"
-    ))
-    .bind(clinic_id)
-    .bind(email.trim().to_lowercase())
-    .fetch_optional(pool)
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff WHERE clinic_id = $1 AND email = $2"))
+        .bind(clinic_id)
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// Finds an account by id within a clinic.
 pub async fn by_id(pool: &AnyPool, clinic_id: i64, id: i64) -> Result<Staff> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE clinic_id = $1 AND id = $2"
-    ))
-    .bind(clinic_id)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(StoreError::NotFound("No such staff member."))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff WHERE clinic_id = $1 AND id = $2"))
+        .bind(clinic_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound("No such staff member."))
 }
 
 /// The rate-event key of an account's failed sign-ins.
@@ -180,13 +165,7 @@ pub async fn record_failure(db: &Db, staff_id: i64, now: i64) -> Result<Option<i
 }
 
 /// Sets a new password and ends every session of the account.
-pub async fn reset_password(
-    db: &Db,
-    clinic_id: i64,
-    email: &str,
-    password: String,
-    now: i64,
-) -> Result<()> {
+pub async fn reset_password(db: &Db, clinic_id: i64, email: &str, password: String, now: i64) -> Result<()> {
     check_password(&password)?;
     let email = email.trim().to_lowercase();
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
@@ -212,24 +191,17 @@ pub async fn reset_password(
 }
 
 /// Disables (or re-enables) an account; disabling ends its sessions.
-pub async fn set_disabled(
-    db: &Db,
-    clinic_id: i64,
-    email: &str,
-    disabled: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn set_disabled(db: &Db, clinic_id: i64, email: &str, disabled: bool, now: i64) -> Result<()> {
     let email = email.trim().to_lowercase();
     db.write(move |w| {
         Box::pin(async move {
-            let id: Option<i64> = sqlx::query_scalar(
-                "UPDATE staff SET disabled = $3 WHERE clinic_id = $1 AND email = $2 RETURNING id",
-            )
-            .bind(clinic_id)
-            .bind(&email)
-            .bind(super::flag(disabled))
-            .fetch_optional(&mut w.conn)
-            .await?;
+            let id: Option<i64> =
+                sqlx::query_scalar("UPDATE staff SET disabled = $3 WHERE clinic_id = $1 AND email = $2 RETURNING id")
+                    .bind(clinic_id)
+                    .bind(&email)
+                    .bind(super::flag(disabled))
+                    .fetch_optional(&mut w.conn)
+                    .await?;
             let id = id.ok_or(StoreError::NotFound("No such staff member."))?;
             if disabled {
                 super::sessions::revoke_all(w, id, now).await?;

@@ -26,14 +26,9 @@ async fn an_uploaded_pdf_is_typed_by_its_bytes_and_downloads_as_an_attachment() 
         .header(header::AUTHORIZATION, format!("Bearer {}", doctor.token))
         .body(Body::empty())
         .unwrap();
-    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
-        .await
-        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()[header::CONTENT_DISPOSITION]
-        .to_str()
-        .unwrap()
-        .starts_with("attachment;"));
+    assert!(res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment;"));
     assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
 
@@ -76,12 +71,7 @@ async fn an_upload_over_25_mb_is_413_and_leaves_no_file_or_record() {
         .map(Ok::<_, std::io::Error>);
     let body = Body::from_stream(futures::stream::iter(parts));
     let (status, answer) = app.upload(&doctor, "scan.pdf", body).await;
-    assert_error(
-        status,
-        &answer,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-    );
+    assert_error(status, &answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);
     assert_eq!(stored_files(&app), 0);
 }
@@ -94,23 +84,12 @@ async fn executables_and_markup_are_415_whatever_their_name() {
     let cases: [(&str, &[u8]); 4] = [
         ("results.pdf", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"),
         ("letter.docx", b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff"),
-        (
-            "notes.txt",
-            b"<!DOCTYPE html><html><script>alert(1)</script></html>",
-        ),
-        (
-            "photo.png",
-            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>",
-        ),
+        ("notes.txt", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+        ("photo.png", b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"),
     ];
     for (name, bytes) in cases {
         let (status, answer) = app.upload(&doctor, name, bytes.to_vec()).await;
-        assert_error(
-            status,
-            &answer,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-        );
+        assert_error(status, &answer, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);
     assert_eq!(stored_files(&app), 0);
@@ -122,12 +101,7 @@ async fn an_empty_upload_is_415() {
     let clinic = app.clinic("medicalclinic").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let (status, answer) = app.upload(&doctor, "empty.pdf", Vec::<u8>::new()).await;
-    assert_error(
-        status,
-        &answer,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    );
+    assert_error(status, &answer, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);
 }
 
@@ -138,23 +112,13 @@ async fn sending_a_colleagues_upload_is_400_and_no_message_is_created() {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
-    let theirs = app
-        .upload_pdf(&doctor, "dr-notes.pdf", "private draft")
-        .await;
+    let theirs = app.upload_pdf(&doctor, "dr-notes.pdf", "private draft").await;
     let before = app.snapshot().await;
     let (status, answer) = app
-        .post(
-            &format!("/api/conversations/{id}/messages"),
-            &moa,
-            with_files("See attached", &[theirs], &unique_key()),
-        )
+        .post(&format!("/api/conversations/{id}/messages"), &moa, with_files("See attached", &[theirs], &unique_key()))
         .await;
     assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
-    assert_eq!(
-        app.snapshot().await,
-        before,
-        "no message, the file still pending"
-    );
+    assert_eq!(app.snapshot().await, before, "no message, the file still pending");
 }
 
 #[tokio::test]
@@ -166,11 +130,7 @@ async fn sending_an_already_sent_attachment_is_400_and_no_message_is_created() {
     let second = app.start(&doctor, 1002, "Hello", true).await;
     let file = app.upload_pdf(&doctor, "lab.pdf", "lab results").await;
     let (status, _) = app
-        .post(
-            &format!("/api/conversations/{first}/messages"),
-            &doctor,
-            with_files("Your labs", &[file], &unique_key()),
-        )
+        .post(&format!("/api/conversations/{first}/messages"), &doctor, with_files("Your labs", &[file], &unique_key()))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let before = app.snapshot().await;
@@ -193,33 +153,19 @@ async fn a_send_with_an_invalid_attachment_leaves_nothing_half_written() {
     let clinic = app.clinic("medicalclinic").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
-    app.patient_reply(id, "Can you send the form?")
-        .await
-        .unwrap();
+    app.patient_reply(id, "Can you send the form?").await.unwrap();
     let good = app.upload_pdf(&doctor, "form.pdf", "intake form").await;
     let before = app.snapshot().await;
     let path = format!("/api/conversations/{id}/messages");
     // The good file first, then one that does not exist.
-    let (status, answer) = app
-        .post(
-            &path,
-            &doctor,
-            with_files("Here it is", &[good, 424_242], "send-form"),
-        )
-        .await;
+    let (status, answer) = app.post(&path, &doctor, with_files("Here it is", &[good, 424_242], "send-form")).await;
     assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     // No message, no key, the good file still pending, the conversation
     // still waiting in Triage with the patient's preview.
     assert_eq!(app.snapshot().await, before);
 
     // The retry with the same key is a fresh send, not a replay.
-    let (status, sent) = app
-        .post(
-            &path,
-            &doctor,
-            with_files("Here it is", &[good], "send-form"),
-        )
-        .await;
+    let (status, sent) = app.post(&path, &doctor, with_files("Here it is", &[good], "send-form")).await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     assert_eq!(sent["replayed"], false);
     assert_eq!(sent["message"]["attachments"][0]["id"], good);
@@ -232,9 +178,7 @@ async fn a_colleagues_pending_upload_cannot_be_downloaded_until_it_is_sent() {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
-    let file = app
-        .upload_pdf(&doctor, "draft-letter.pdf", "Draft: not final")
-        .await;
+    let file = app.upload_pdf(&doctor, "draft-letter.pdf", "Draft: not final").await;
     let (status, _, bytes) = app.download(&doctor, file).await;
     assert_eq!(status, StatusCode::OK, "the uploader sees their own upload");
     assert!(bytes.starts_with(b"%PDF"));
@@ -242,17 +186,10 @@ async fn a_colleagues_pending_upload_cannot_be_downloaded_until_it_is_sent() {
     let (status, _, bytes) = app.download(&moa, file).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let text = String::from_utf8_lossy(&bytes);
-    assert!(
-        !text.contains("Draft: not final") && !text.contains("draft-letter"),
-        "{text}"
-    );
+    assert!(!text.contains("Draft: not final") && !text.contains("draft-letter"), "{text}");
 
-    app.post(
-        &format!("/api/conversations/{id}/messages"),
-        &doctor,
-        with_files("Your letter", &[file], &unique_key()),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{id}/messages"), &doctor, with_files("Your letter", &[file], &unique_key()))
+        .await;
     assert_eq!(app.download(&moa, file).await.0, StatusCode::OK);
 }
 
@@ -264,25 +201,15 @@ async fn files_lists_every_attachment_sent_and_each_downloads_intact() {
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
     let lab = app.upload_pdf(&doctor, "lab.pdf", "lab results").await;
-    let (status, note) = app
-        .upload(&moa, "directions.txt", "Take the elevator to floor 3.\n")
-        .await;
+    let (status, note) = app.upload(&moa, "directions.txt", "Take the elevator to floor 3.\n").await;
     assert_eq!(status, StatusCode::CREATED, "{note}");
     let note = note["id"].as_i64().unwrap();
     let unsent = app.upload_pdf(&doctor, "unsent.pdf", "not sent").await;
     let path = format!("/api/conversations/{id}/messages");
-    app.post(
-        &path,
-        &doctor,
-        with_files("Your labs", &[lab], &unique_key()),
-    )
-    .await;
-    app.post(&path, &moa, with_files("", &[note], &unique_key()))
-        .await;
+    app.post(&path, &doctor, with_files("Your labs", &[lab], &unique_key())).await;
+    app.post(&path, &moa, with_files("", &[note], &unique_key())).await;
 
-    let (status, files) = app
-        .get(&format!("/api/conversations/{id}/files"), &moa)
-        .await;
+    let (status, files) = app.get(&format!("/api/conversations/{id}/files"), &moa).await;
     assert_eq!(status, StatusCode::OK, "{files}");
     let listed: Vec<(i64, String, String)> = files
         .as_array()
@@ -298,10 +225,7 @@ async fn files_lists_every_attachment_sent_and_each_downloads_intact() {
         .collect();
     assert_eq!(
         listed,
-        [
-            (lab, "lab.pdf".into(), "application/pdf".into()),
-            (note, "directions.txt".into(), "text/plain".into())
-        ],
+        [(lab, "lab.pdf".into(), "application/pdf".into()), (note, "directions.txt".into(), "text/plain".into())],
         "not the unsent {unsent}"
     );
     let (status, headers, bytes) = app.download(&moa, lab).await;
@@ -311,10 +235,7 @@ async fn files_lists_every_attachment_sent_and_each_downloads_intact() {
     let (status, headers, bytes) = app.download(&doctor, note).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
-    assert!(headers[header::CONTENT_DISPOSITION]
-        .to_str()
-        .unwrap()
-        .contains("directions.txt"));
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("directions.txt"));
     assert_eq!(&bytes[..], b"Take the elevator to floor 3.\n");
 }
 
@@ -325,19 +246,11 @@ async fn a_message_of_only_a_file_is_sent_and_previewed_by_the_file_name() {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
     let file = app.upload_pdf(&doctor, "requisition.pdf", "req").await;
-    let (status, sent) = app
-        .post(
-            &format!("/api/conversations/{id}/messages"),
-            &doctor,
-            with_files("", &[file], &unique_key()),
-        )
-        .await;
+    let (status, sent) =
+        app.post(&format!("/api/conversations/{id}/messages"), &doctor, with_files("", &[file], &unique_key())).await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     assert_eq!(sent["conversation"]["preview"], "📎 requisition.pdf");
-    assert_eq!(
-        sent["message"]["attachments"][0]["file_name"],
-        "requisition.pdf"
-    );
+    assert_eq!(sent["message"]["attachments"][0]["file_name"], "requisition.pdf");
 }
 
 #[tokio::test]
@@ -345,13 +258,9 @@ async fn an_upload_without_a_file_name_is_400() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
-    let req = request(
-        axum::http::Method::POST,
-        "/api/attachments",
-        Some(&doctor.token),
-    )
-    .body(Body::from("%PDF-1.4 lab"))
-    .unwrap();
+    let req = request(axum::http::Method::POST, "/api/attachments", Some(&doctor.token))
+        .body(Body::from("%PDF-1.4 lab"))
+        .unwrap();
     let (status, answer) = app.send(req).await;
     assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);

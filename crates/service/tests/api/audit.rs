@@ -19,32 +19,20 @@ async fn clinic() -> Clinic {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let admin = app.user(clinic, "admin@c.example", Role::Admin).await;
-    Clinic {
-        app,
-        doctor,
-        moa,
-        admin,
-    }
+    Clinic { app, doctor, moa, admin }
 }
 
 /// The entries with `action`, newest first.
 fn entries<'a>(page: &'a Value, action: &str) -> Vec<&'a Value> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == action)
-        .collect()
+    page["items"].as_array().unwrap().iter().filter(|e| e["action"] == action).collect()
 }
 
 /// Asserts there is an entry of `action` by `actor` about patient 1001 in `conversation`.
 #[track_caller]
 fn assert_entry(page: &Value, action: &str, actor: &str, conversation: i64) {
-    let found = entries(page, action).into_iter().any(|e| {
-        e["actor"] == actor
-            && e["patient_demographic_no"] == 1001
-            && e["conversation_id"] == conversation
-    });
+    let found = entries(page, action)
+        .into_iter()
+        .any(|e| e["actor"] == actor && e["patient_demographic_no"] == 1001 && e["conversation_id"] == conversation);
     assert!(found, "no {action} by {actor} on {conversation}: {page:#}");
 }
 
@@ -61,10 +49,7 @@ async fn the_audit_log_is_for_admins_only() {
     let (status, page) = c.app.get("/api/audit", &c.admin).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     for limit in ["0", "1001", "many"] {
-        let (status, answer) = c
-            .app
-            .get(&format!("/api/audit?limit={limit}"), &c.admin)
-            .await;
+        let (status, answer) = c.app.get(&format!("/api/audit?limit={limit}"), &c.admin).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     }
 }
@@ -78,15 +63,9 @@ async fn sends_views_and_lists_are_audited_with_actor_and_patient() {
     c.app.send_message(&c.moa, id, "Noted", true).await;
     c.app.get(&format!("/api/conversations/{id}"), &c.moa).await;
     c.app.get("/api/conversations/mine", &c.moa).await;
-    c.app
-        .get("/api/patients/1001/conversations", &c.doctor)
-        .await;
-    c.app
-        .get(&format!("/api/conversations/{id}/members"), &c.doctor)
-        .await;
-    c.app
-        .get(&format!("/api/conversations/{id}/files"), &c.doctor)
-        .await;
+    c.app.get("/api/patients/1001/conversations", &c.doctor).await;
+    c.app.get(&format!("/api/conversations/{id}/members"), &c.doctor).await;
+    c.app.get(&format!("/api/conversations/{id}/files"), &c.doctor).await;
 
     let page = c.app.audit(&c.admin, "").await;
     assert_entry(&page, "conversation.start", "dr@c.example", id);
@@ -99,15 +78,9 @@ async fn sends_views_and_lists_are_audited_with_actor_and_patient() {
     assert_entry(&page, "conversation.list", "dr@c.example", id);
     assert_entry(&page, "conversation.members", "dr@c.example", id);
     assert_entry(&page, "conversation.files", "dr@c.example", id);
-    let patient_send = entries(&page, "message.send")
-        .into_iter()
-        .find(|e| e["actor"] == "patient 1001")
-        .unwrap();
+    let patient_send = entries(&page, "message.send").into_iter().find(|e| e["actor"] == "patient 1001").unwrap();
     assert_eq!(patient_send["actor_kind"], "patient");
-    assert_eq!(
-        entries(&page, "conversation.view")[0]["actor_kind"],
-        "staff"
-    );
+    assert_eq!(entries(&page, "conversation.view")[0]["actor_kind"], "staff");
 }
 
 #[tokio::test]
@@ -116,9 +89,7 @@ async fn read_unread_close_and_reopen_are_audited() {
     let id = c.app.start(&c.doctor, 1001, "Hello", true).await;
     let path = |action: &str| format!("/api/conversations/{id}/{action}");
     c.app.post(&path("unread"), &c.moa, json!({})).await;
-    c.app
-        .post(&path("read"), &c.moa, json!({"up_to_message_id": 1}))
-        .await;
+    c.app.post(&path("read"), &c.moa, json!({"up_to_message_id": 1})).await;
     c.app.post(&path("close"), &c.doctor, json!({})).await;
     c.app.post(&path("reopen"), &c.moa, json!({})).await;
 
@@ -155,12 +126,8 @@ async fn the_log_filters_by_demographic_number() {
     let c = clinic().await;
     let mine = c.app.start(&c.doctor, 1001, "Hello", true).await;
     let other = c.app.start(&c.doctor, 1002, "Hello", true).await;
-    c.app
-        .get(&format!("/api/conversations/{mine}"), &c.moa)
-        .await;
-    c.app
-        .get(&format!("/api/conversations/{other}"), &c.moa)
-        .await;
+    c.app.get(&format!("/api/conversations/{mine}"), &c.moa).await;
+    c.app.get(&format!("/api/conversations/{other}"), &c.moa).await;
 
     let page = c.app.audit(&c.admin, "?demographic_no=1001").await;
     let items = page["items"].as_array().unwrap();
@@ -180,12 +147,7 @@ async fn the_log_pages_from_newest_to_oldest_with_before() {
         c.app.get(&format!("/api/conversations/{id}"), &c.moa).await;
     }
     let whole = c.app.audit(&c.admin, "?limit=1000").await;
-    let all: Vec<i64> = whole["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
+    let all: Vec<i64> = whole["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(all.len() >= 7);
     assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
 

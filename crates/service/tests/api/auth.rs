@@ -53,9 +53,7 @@ async fn ten_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let (status, body) = attempt(PASSWORD).await;
     assert_eq!(status, StatusCode::LOCKED, "{body}");
     assert_eq!(body["code"], "account_locked");
-    app.state
-        .clock
-        .advance(std::time::Duration::from_secs(15 * 60 + 1));
+    app.state.clock.advance(std::time::Duration::from_secs(15 * 60 + 1));
     assert_eq!(attempt(PASSWORD).await.0, StatusCode::OK);
 }
 
@@ -68,25 +66,16 @@ async fn wrong_password_unknown_clinic_and_unknown_email_get_the_same_401() {
     let clinic = app.clinic("medicalclinic").await;
     app.user(clinic, "dr@clinic.example", Role::Doctor).await;
     let answers = [
-        app.sign_in("medicalclinic", "dr@clinic.example", "not the password")
-            .await,
-        app.sign_in("otherclinic", "dr@clinic.example", PASSWORD)
-            .await,
-        app.sign_in("medicalclinic", "nobody@clinic.example", PASSWORD)
-            .await,
+        app.sign_in("medicalclinic", "dr@clinic.example", "not the password").await,
+        app.sign_in("otherclinic", "dr@clinic.example", PASSWORD).await,
+        app.sign_in("medicalclinic", "nobody@clinic.example", PASSWORD).await,
     ];
     for (status, body) in &answers {
         assert_error(*status, body, StatusCode::UNAUTHORIZED, "unauthorized");
         assert!(body.get("token").is_none());
     }
-    assert_eq!(
-        answers[0].1, answers[1].1,
-        "unknown clinic reads like a wrong password"
-    );
-    assert_eq!(
-        answers[0].1, answers[2].1,
-        "unknown email reads like a wrong password"
-    );
+    assert_eq!(answers[0].1, answers[1].1, "unknown clinic reads like a wrong password");
+    assert_eq!(answers[0].1, answers[2].1, "unknown email reads like a wrong password");
 }
 
 #[tokio::test]
@@ -97,16 +86,12 @@ async fn failed_sign_ins_spread_over_more_than_fifteen_minutes_do_not_lock() {
     // Nine failures, a 16-minute pause, nine more: never ten within 15 minutes.
     for round in 0..2 {
         for _ in 0..9 {
-            let (status, _) = app
-                .sign_in("medicalclinic", "dr@clinic.example", "wrong!")
-                .await;
+            let (status, _) = app.sign_in("medicalclinic", "dr@clinic.example", "wrong!").await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "round {round}");
         }
         app.advance(16 * MINUTE);
     }
-    let (status, body) = app
-        .sign_in("medicalclinic", "dr@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in("medicalclinic", "dr@clinic.example", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -128,9 +113,7 @@ async fn ten_failed_sign_ins_inside_any_fifteen_minutes_lock_the_account() {
         assert_eq!(wrong().await.0, StatusCode::UNAUTHORIZED);
     }
     // The last ten failures all fell within two minutes.
-    let (status, body) = app
-        .sign_in("medicalclinic", "dr@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in("medicalclinic", "dr@clinic.example", PASSWORD).await;
     assert_error(status, &body, StatusCode::LOCKED, "account_locked");
 }
 
@@ -141,25 +124,17 @@ async fn a_disabled_account_cannot_sign_in_and_its_token_stops_working() {
     let moa = app.user(clinic, "moa@clinic.example", Role::Moa).await;
     assert_eq!(app.get("/api/me", &moa).await.0, StatusCode::OK);
 
-    staff::set_disabled(&app.state.db, clinic, &moa.email, true, app.now())
-        .await
-        .unwrap();
+    staff::set_disabled(&app.state.db, clinic, &moa.email, true, app.now()).await.unwrap();
     let (status, body) = app.get("/api/me", &moa).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    let (status, body) = app
-        .sign_in("medicalclinic", "moa@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in("medicalclinic", "moa@clinic.example", PASSWORD).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
     assert!(body.get("token").is_none());
 
     // Enabling the account again does not bring the old session back.
-    staff::set_disabled(&app.state.db, clinic, &moa.email, false, app.now())
-        .await
-        .unwrap();
+    staff::set_disabled(&app.state.db, clinic, &moa.email, false, app.now()).await.unwrap();
     assert_eq!(app.get("/api/me", &moa).await.0, StatusCode::UNAUTHORIZED);
-    let (status, body) = app
-        .sign_in("medicalclinic", "moa@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in("medicalclinic", "moa@clinic.example", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -169,9 +144,7 @@ async fn a_signed_out_token_is_401() {
     let clinic = app.clinic("medicalclinic").await;
     let moa = app.user(clinic, "moa@clinic.example", Role::Moa).await;
     let other_session = app.user(clinic, "dr@clinic.example", Role::Doctor).await;
-    let (status, _) = app
-        .call(Method::POST, "/api/auth/sign-out", Some(&moa.token), None)
-        .await;
+    let (status, _) = app.call(Method::POST, "/api/auth/sign-out", Some(&moa.token), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = app.get("/api/conversations/triage", &moa).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
@@ -217,13 +190,9 @@ async fn missing_or_garbage_bearer_is_401_with_www_authenticate() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;
     app.user(clinic, "moa@clinic.example", Role::Moa).await;
-    for authorization in [
-        None,
-        Some("Bearer not-a-real-token"),
-        Some("Bearer "),
-        Some("Basic bW9hOnBhc3N3b3Jk"),
-        Some("garbage"),
-    ] {
+    for authorization in
+        [None, Some("Bearer not-a-real-token"), Some("Bearer "), Some("Basic bW9hOnBhc3N3b3Jk"), Some("garbage")]
+    {
         let mut req = request(Method::GET, "/api/conversations/triage", None);
         if let Some(value) = authorization {
             req = req.header(header::AUTHORIZATION, value);
@@ -231,8 +200,7 @@ async fn missing_or_garbage_bearer_is_401_with_www_authenticate() {
         let res = app.response(req.body(Body::empty()).unwrap()).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{authorization:?}");
         assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer");
-        let body: Value =
-            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let body: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
         assert_eq!(body["code"], "unauthorized");
     }
 }
@@ -244,47 +212,29 @@ async fn more_than_thirty_sign_ins_from_one_address_in_five_minutes_are_429() {
     app.user(clinic, "moa@clinic.example", Role::Moa).await;
     let office = [203, 0, 113, 7];
     let emails: Vec<String> = (0..30).map(|i| format!("user{i}@clinic.example")).collect();
-    let attempts = emails
-        .iter()
-        .map(|email| app.sign_in_from(office, "medicalclinic", email, "guess"));
+    let attempts = emails.iter().map(|email| app.sign_in_from(office, "medicalclinic", email, "guess"));
     for (status, _) in futures::future::join_all(attempts).await {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // The 31st is refused before the password is even looked at.
-    let (status, body) = app
-        .sign_in_from(office, "medicalclinic", "moa@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in_from(office, "medicalclinic", "moa@clinic.example", PASSWORD).await;
     assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     // Without a trusted proxy, a forged X-Forwarded-For does not get round it.
     let mut forged = request(Method::POST, "/api/auth/sign-in", None)
         .header(header::CONTENT_TYPE, "application/json")
         .header("x-forwarded-for", "192.0.2.55")
         .body(Body::from(
-            json!({"clinic": "medicalclinic", "email": "moa@clinic.example", "password": PASSWORD})
-                .to_string(),
+            json!({"clinic": "medicalclinic", "email": "moa@clinic.example", "password": PASSWORD}).to_string(),
         ))
         .unwrap();
-    forged
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-            office, 40001,
-        ))));
+    forged.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((office, 40001))));
     assert_eq!(app.send(forged).await.0, StatusCode::TOO_MANY_REQUESTS);
     // Another address is not affected.
-    let (status, _) = app
-        .sign_in_from(
-            [198, 51, 100, 1],
-            "medicalclinic",
-            "moa@clinic.example",
-            PASSWORD,
-        )
-        .await;
+    let (status, _) = app.sign_in_from([198, 51, 100, 1], "medicalclinic", "moa@clinic.example", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     // Five minutes later the office may try again.
     app.advance(5 * MINUTE + Duration::from_secs(1));
-    let (status, body) = app
-        .sign_in_from(office, "medicalclinic", "moa@clinic.example", PASSWORD)
-        .await;
+    let (status, body) = app.sign_in_from(office, "medicalclinic", "moa@clinic.example", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -293,30 +243,13 @@ async fn resetting_a_password_ends_sessions_and_only_the_new_password_works() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;
     let dr = app.user(clinic, "dr@clinic.example", Role::Doctor).await;
-    staff::reset_password(
-        &app.state.db,
-        clinic,
-        "dr@clinic.example",
-        "a brand new passphrase".into(),
-        app.now(),
-    )
-    .await
-    .unwrap();
+    staff::reset_password(&app.state.db, clinic, "dr@clinic.example", "a brand new passphrase".into(), app.now())
+        .await
+        .unwrap();
     let (status, body) = app.get("/api/me", &dr).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    assert_eq!(
-        app.sign_in("medicalclinic", "dr@clinic.example", PASSWORD)
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    let (status, body) = app
-        .sign_in(
-            "medicalclinic",
-            "dr@clinic.example",
-            "a brand new passphrase",
-        )
-        .await;
+    assert_eq!(app.sign_in("medicalclinic", "dr@clinic.example", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = app.sign_in("medicalclinic", "dr@clinic.example", "a brand new passphrase").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 

@@ -41,20 +41,11 @@ async fn malformed_json_is_400_and_writes_nothing() {
     let (app, doctor, id) = setup().await;
     let before = app.snapshot().await;
     for (path, body) in [
-        (
-            format!("/api/conversations/{id}/messages"),
-            r#"{"body": "Hi", "idempotency_key": "#,
-        ),
-        (
-            format!("/api/conversations/{id}/messages"),
-            r#"["body", "Hi"]"#,
-        ),
+        (format!("/api/conversations/{id}/messages"), r#"{"body": "Hi", "idempotency_key": "#),
+        (format!("/api/conversations/{id}/messages"), r#"["body", "Hi"]"#),
         (format!("/api/conversations/{id}/messages"), ""),
         ("/api/conversations".to_owned(), "{patient: 1001}"),
-        (
-            format!("/api/conversations/{id}/read"),
-            "{\"up_to_message_id\": \"last\"}",
-        ),
+        (format!("/api/conversations/{id}/read"), "{\"up_to_message_id\": \"last\"}"),
     ] {
         let (status, answer) = post_raw(&app, &path, &doctor, Some("application/json"), body).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
@@ -68,18 +59,9 @@ async fn json_without_a_json_content_type_is_415_and_writes_nothing() {
     let before = app.snapshot().await;
     let body = message("Sent as a form").to_string();
     let path = format!("/api/conversations/{id}/messages");
-    for content_type in [
-        None,
-        Some("text/plain"),
-        Some("application/x-www-form-urlencoded"),
-    ] {
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
         let (status, answer) = post_raw(&app, &path, &doctor, content_type, body.clone()).await;
-        assert_error(
-            status,
-            &answer,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-        );
+        assert_error(status, &answer, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     }
     assert_eq!(app.snapshot().await, before);
 }
@@ -103,20 +85,9 @@ async fn a_body_over_256_kib_is_413_and_writes_nothing() {
     let (app, doctor, id) = setup().await;
     let before = app.snapshot().await;
     let huge = message(&"x".repeat(256 * 1024)).to_string();
-    let (status, answer) = post_raw(
-        &app,
-        &format!("/api/conversations/{id}/messages"),
-        &doctor,
-        Some("application/json"),
-        huge,
-    )
-    .await;
-    assert_error(
-        status,
-        &answer,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-    );
+    let (status, answer) =
+        post_raw(&app, &format!("/api/conversations/{id}/messages"), &doctor, Some("application/json"), huge).await;
+    assert_error(status, &answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     assert_eq!(app.snapshot().await, before);
 }
 
@@ -148,13 +119,7 @@ async fn an_empty_message_without_files_is_400_and_writes_nothing() {
     let (app, doctor, id) = setup().await;
     let before = app.snapshot().await;
     for body in ["", "   ", "\n\t "] {
-        let (status, answer) = app
-            .post(
-                &format!("/api/conversations/{id}/messages"),
-                &doctor,
-                message(body),
-            )
-            .await;
+        let (status, answer) = app.post(&format!("/api/conversations/{id}/messages"), &doctor, message(body)).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     }
     assert_eq!(app.snapshot().await, before);
@@ -165,20 +130,8 @@ async fn a_bad_idempotency_key_is_400_and_writes_nothing() {
     let (app, doctor, id) = setup().await;
     let before = app.snapshot().await;
     let path = format!("/api/conversations/{id}/messages");
-    for key in [
-        "".to_owned(),
-        "k".repeat(129),
-        "has space".into(),
-        "clé".into(),
-        "tab\tkey".into(),
-    ] {
-        let (status, answer) = app
-            .post(
-                &path,
-                &doctor,
-                json!({"body": "Hi", "idempotency_key": key}),
-            )
-            .await;
+    for key in ["".to_owned(), "k".repeat(129), "has space".into(), "clé".into(), "tab\tkey".into()] {
+        let (status, answer) = app.post(&path, &doctor, json!({"body": "Hi", "idempotency_key": key})).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     }
     let (status, answer) = app.post(&path, &doctor, json!({"body": "No key"})).await;
@@ -196,13 +149,8 @@ async fn an_invalid_patient_in_a_new_conversation_is_400_and_writes_nothing() {
         json!({"demographic_no": -5, "name": {"last": "Doe", "first": "John"}}),
         json!({"demographic_no": 1002}),
     ] {
-        let (status, answer) = app
-            .post(
-                "/api/conversations",
-                &doctor,
-                json!({"patient": patient, "message": message("Hi")}),
-            )
-            .await;
+        let (status, answer) =
+            app.post("/api/conversations", &doctor, json!({"patient": patient, "message": message("Hi")})).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     }
     assert_eq!(app.snapshot().await, before);
@@ -215,9 +163,7 @@ async fn an_unknown_conversation_is_404_on_every_route_and_writes_nothing() {
     let missing = 987_654;
     let gets = ["", "/members", "/files"];
     for suffix in gets {
-        let (status, answer) = app
-            .get(&format!("/api/conversations/{missing}{suffix}"), &doctor)
-            .await;
+        let (status, answer) = app.get(&format!("/api/conversations/{missing}{suffix}"), &doctor).await;
         assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
     }
     for (suffix, body) in [
@@ -227,18 +173,10 @@ async fn an_unknown_conversation_is_404_on_every_route_and_writes_nothing() {
         ("/close", json!({})),
         ("/reopen", json!({})),
     ] {
-        let (status, answer) = app
-            .post(
-                &format!("/api/conversations/{missing}{suffix}"),
-                &doctor,
-                body,
-            )
-            .await;
+        let (status, answer) = app.post(&format!("/api/conversations/{missing}{suffix}"), &doctor, body).await;
         assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
     }
-    let (status, answer) = app
-        .get(&format!("/api/attachments/{missing}"), &doctor)
-        .await;
+    let (status, answer) = app.get(&format!("/api/attachments/{missing}"), &doctor).await;
     assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(app.snapshot().await, before);
 }
@@ -256,13 +194,7 @@ async fn a_non_numeric_id_in_the_path_is_a_json_404() {
             let (status, answer) = app.get(&path, &doctor).await;
             assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
         }
-        let (status, answer) = app
-            .post(
-                &format!("/api/conversations/{id}/messages"),
-                &doctor,
-                message("Hi"),
-            )
-            .await;
+        let (status, answer) = app.post(&format!("/api/conversations/{id}/messages"), &doctor, message("Hi")).await;
         assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
     }
 }
@@ -271,14 +203,8 @@ async fn a_non_numeric_id_in_the_path_is_a_json_404() {
 async fn mark_read_without_a_valid_message_id_is_400() {
     let (app, doctor, id) = setup().await;
     let before = app.snapshot().await;
-    for body in [
-        json!({}),
-        json!({"up_to_message_id": -1}),
-        json!({"up_to_message_id": "7"}),
-    ] {
-        let (status, answer) = app
-            .post(&format!("/api/conversations/{id}/read"), &doctor, body)
-            .await;
+    for body in [json!({}), json!({"up_to_message_id": -1}), json!({"up_to_message_id": "7"})] {
+        let (status, answer) = app.post(&format!("/api/conversations/{id}/read"), &doctor, body).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "bad_request");
     }
     assert_eq!(app.snapshot().await, before);
@@ -290,14 +216,8 @@ async fn an_unknown_route_or_method_is_a_json_error() {
     // A typo in the path, and a method the route does not have.
     let (status, answer) = app.get(&format!("/api/conversation/{id}"), &doctor).await;
     assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
-    let (status, answer) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/conversations/{id}"),
-            Some(&doctor.token),
-            None,
-        )
-        .await;
+    let (status, answer) =
+        app.call(Method::DELETE, &format!("/api/conversations/{id}"), Some(&doctor.token), None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(answer["code"].is_string(), "a JSON error body: {answer:?}");
 }

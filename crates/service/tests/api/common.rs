@@ -35,10 +35,7 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor::Staff {
-            id: self.id,
-            clinic_id: self.clinic_id,
-        }
+        Actor::Staff { id: self.id, clinic_id: self.clinic_id }
     }
 }
 
@@ -52,20 +49,10 @@ fn password_hash() -> &'static str {
 impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = AppConfig {
-            data_dir: dir.path().to_path_buf(),
-            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
-            read_connections: 4,
-            trust_proxy: false,
-        };
+        let config = AppConfig::new(dir.path().to_path_buf());
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
-        TestApp {
-            state: app.state.clone(),
-            router,
-            dir,
-            _app: app,
-        }
+        TestApp { state: app.state.clone(), router, dir, _app: app }
     }
 
     pub fn now(&self) -> i64 {
@@ -73,10 +60,7 @@ impl TestApp {
     }
 
     pub async fn clinic(&self, slug: &str) -> i64 {
-        clinics::create(&self.state.db, slug, &format!("{slug} clinic"), self.now())
-            .await
-            .expect("clinic")
-            .id
+        clinics::create(&self.state.db, slug, &format!("{slug} clinic"), self.now()).await.expect("clinic").id
     }
 
     /// A staff account (password [`PASSWORD`]) with a live session.
@@ -108,12 +92,7 @@ impl TestApp {
             })
             .await
             .expect("staff");
-        User {
-            id,
-            clinic_id,
-            email: user_email,
-            token,
-        }
+        User { id, clinic_id, email: user_email, token }
     }
 
     /// Sends a request; returns the status and the JSON body (Null when empty).
@@ -129,9 +108,7 @@ impl TestApp {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(json) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string())),
+            Some(json) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.to_string())),
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -140,19 +117,13 @@ impl TestApp {
 
     /// Sends a prepared request.
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         let json = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         (status, json)
     }
@@ -162,18 +133,11 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, user: &User, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(&user.token), Some(body))
-            .await
+        self.call(Method::POST, path, Some(&user.token), Some(body)).await
     }
 
     /// Starts a conversation through the API; returns its id.
-    pub async fn start(
-        &self,
-        user: &User,
-        demographic_no: u32,
-        body: &str,
-        allow_replies: bool,
-    ) -> i64 {
+    pub async fn start(&self, user: &User, demographic_no: u32, body: &str, allow_replies: bool) -> i64 {
         let (status, json) = self
             .post(
                 "/api/conversations",
@@ -200,18 +164,11 @@ impl TestApp {
                 .fetch_one(self.state.db.read())
                 .await
                 .unwrap();
-        let out = Outgoing {
-            body: body.into(),
-            attachment_ids: vec![],
-            allow_replies: false,
-            idempotency_key: unique_key(),
-        };
+        let out =
+            Outgoing { body: body.into(), attachment_ids: vec![], allow_replies: false, idempotency_key: unique_key() };
         conversations::send(
             &self.state.db,
-            Actor::Patient {
-                id: patient_id,
-                clinic_id,
-            },
+            Actor::Patient { id: patient_id, clinic_id },
             conversation_id,
             out,
             self.now(),
@@ -240,20 +197,12 @@ pub fn request(method: Method, path: &str, token: Option<&str>) -> axum::http::r
 pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["code"], code, "{body}");
-    assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "an error has a readable message: {body}"
-    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "an error has a readable message: {body}");
 }
 
 /// The conversation ids of a list page.
 pub fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("a page has items")
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    page["items"].as_array().expect("a page has items").iter().map(|c| c["id"].as_i64().unwrap()).collect()
 }
 
 /// One server-sent event.
@@ -292,11 +241,7 @@ impl EventStream {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
-                let mut event = SseEvent {
-                    event: "message".into(),
-                    id: None,
-                    data: Value::Null,
-                };
+                let mut event = SseEvent { event: "message".into(), id: None, data: Value::Null };
                 let mut data = String::new();
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("event:") {
@@ -313,12 +258,9 @@ impl EventStream {
                     return Some(event);
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.body.next())
-                .await
-                .ok()??;
+            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await.ok()??;
             let chunk = chunk.expect("stream body");
-            self.buf
-                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+            self.buf.push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
         }
     }
 }
@@ -326,11 +268,7 @@ impl EventStream {
 impl TestApp {
     /// Sends a prepared request and returns the whole response.
     pub async fn response(&self, req: Request<Body>) -> axum::response::Response {
-        self.router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers")
+        self.router.clone().oneshot(req).await.expect("router answers")
     }
 
     /// Moves the service clock forward.
@@ -378,12 +316,7 @@ impl TestApp {
     }
 
     /// Uploads a file through the API.
-    pub async fn upload(
-        &self,
-        user: &User,
-        name: &str,
-        bytes: impl Into<Body>,
-    ) -> (StatusCode, Value) {
+    pub async fn upload(&self, user: &User, name: &str, bytes: impl Into<Body>) -> (StatusCode, Value) {
         let path = format!(
             "/api/attachments?name={}",
             percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
@@ -397,26 +330,15 @@ impl TestApp {
 
     /// Uploads a small PDF; returns its attachment id.
     pub async fn upload_pdf(&self, user: &User, name: &str, text: &str) -> i64 {
-        let (status, info) = self
-            .upload(user, name, format!("%PDF-1.4\n{text}\n%%EOF\n"))
-            .await;
+        let (status, info) = self.upload(user, name, format!("%PDF-1.4\n{text}\n%%EOF\n")).await;
         assert_eq!(status, StatusCode::CREATED, "{info}");
         info["id"].as_i64().unwrap()
     }
 
     /// Downloads an attachment: status, headers and the raw bytes.
-    pub async fn download(
-        &self,
-        user: &User,
-        id: i64,
-    ) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
-        let req = request(
-            Method::GET,
-            &format!("/api/attachments/{id}"),
-            Some(&user.token),
-        )
-        .body(Body::empty())
-        .unwrap();
+    pub async fn download(&self, user: &User, id: i64) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
+        let req =
+            request(Method::GET, &format!("/api/attachments/{id}"), Some(&user.token)).body(Body::empty()).unwrap();
         let res = self.response(req).await;
         let (parts, body) = res.into_parts();
         let bytes = body.collect().await.expect("body").to_bytes();
@@ -445,10 +367,7 @@ impl TestApp {
     /// One number from the database, e.g. `SELECT COUNT(*) FROM messages`.
     pub async fn count(&self, sql: &str) -> i64 {
         self.state.db.flush().await.unwrap();
-        sqlx::query_scalar(sql)
-            .fetch_one(self.state.db.read())
-            .await
-            .unwrap()
+        sqlx::query_scalar(sql).fetch_one(self.state.db.read()).await.unwrap()
     }
 
     /// Everything a request could have written: row counts of the tables
@@ -476,12 +395,11 @@ impl TestApp {
         .await
         .unwrap();
         out.extend(rows);
-        let pending: Vec<String> = sqlx::query_scalar(
-            "SELECT id || ' ' || COALESCE(message_id, 'pending') FROM attachments ORDER BY id",
-        )
-        .fetch_all(self.state.db.read())
-        .await
-        .unwrap();
+        let pending: Vec<String> =
+            sqlx::query_scalar("SELECT id || ' ' || COALESCE(message_id, 'pending') FROM attachments ORDER BY id")
+                .fetch_all(self.state.db.read())
+                .await
+                .unwrap();
         out.extend(pending);
         out
     }
@@ -498,24 +416,12 @@ impl TestApp {
     }
 
     /// `POST /api/auth/sign-in` from a given client address.
-    pub async fn sign_in_from(
-        &self,
-        ip: [u8; 4],
-        clinic: &str,
-        email: &str,
-        password: &str,
-    ) -> (StatusCode, Value) {
+    pub async fn sign_in_from(&self, ip: [u8; 4], clinic: &str, email: &str, password: &str) -> (StatusCode, Value) {
         let mut req = request(Method::POST, "/api/auth/sign-in", None)
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                serde_json::json!({"clinic": clinic, "email": email, "password": password})
-                    .to_string(),
-            ))
+            .body(Body::from(serde_json::json!({"clinic": clinic, "email": email, "password": password}).to_string()))
             .unwrap();
-        req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-                ip, 40000,
-            ))));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
         self.send(req).await
     }
 
@@ -535,14 +441,8 @@ impl TestApp {
         }
         let res = self.response(req.body(Body::empty()).unwrap()).await;
         assert_eq!(res.status(), StatusCode::OK);
-        assert!(res.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream"));
-        EventStream {
-            body: res.into_body().into_data_stream(),
-            buf: String::new(),
-        }
+        assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+        EventStream { body: res.into_body().into_data_stream(), buf: String::new() }
     }
 
     /// Walks a list with `limit`-sized pages; returns the pages' ids.

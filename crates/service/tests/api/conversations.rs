@@ -17,9 +17,7 @@ async fn a_patient_reply_puts_the_conversation_in_triage_and_raises_the_badge() 
     let id = app.start(&doctor, 1001, "Your results are in.", true).await;
     assert_eq!(app.get("/api/unread", &moa).await.1["count"], 0);
 
-    app.patient_reply(id, "Thank you, what do they say?")
-        .await
-        .unwrap();
+    app.patient_reply(id, "Thank you, what do they say?").await.unwrap();
     let (_, triage) = app.get("/api/conversations/triage", &moa).await;
     assert_eq!(triage["items"][0]["id"], id);
     assert_eq!(triage["items"][0]["unread"], true);
@@ -28,13 +26,14 @@ async fn a_patient_reply_puts_the_conversation_in_triage_and_raises_the_badge() 
 
     // The MOA replies: it leaves Triage for everyone.
     let (status, _) = app
-        .post(&format!("/api/conversations/{id}/messages"), &moa, json!({"body": "The doctor will call you.", "idempotency_key": unique_key(), "allow_replies": true}))
+        .post(
+            &format!("/api/conversations/{id}/messages"),
+            &moa,
+            json!({"body": "The doctor will call you.", "idempotency_key": unique_key(), "allow_replies": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(
-        app.get("/api/conversations/triage", &moa).await.1["items"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/conversations/triage", &moa).await.1["items"], json!([]));
     assert_eq!(app.get("/api/unread", &doctor).await.1["count"], 0);
 }
 
@@ -45,21 +44,14 @@ async fn another_clinics_conversation_is_not_found() {
     let b = app.clinic("clinic-b").await;
     let doctor_a = app.user(a, "dr@a.example", Role::Doctor).await;
     let doctor_b = app.user(b, "dr@b.example", Role::Doctor).await;
-    let id = app
-        .start(&doctor_a, 1001, "Private to clinic A", true)
-        .await;
-    let (status, body) = app
-        .get(&format!("/api/conversations/{id}"), &doctor_b)
-        .await;
+    let id = app.start(&doctor_a, 1001, "Private to clinic A", true).await;
+    let (status, body) = app.get(&format!("/api/conversations/{id}"), &doctor_b).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!body.to_string().contains("Private to clinic A"));
 }
 
 async fn message_count(app: &TestApp, conversation_id: i64) -> i64 {
-    app.count(&format!(
-        "SELECT COUNT(*) FROM messages WHERE conversation_id = {conversation_id}"
-    ))
-    .await
+    app.count(&format!("SELECT COUNT(*) FROM messages WHERE conversation_id = {conversation_id}")).await
 }
 
 #[tokio::test]
@@ -67,9 +59,7 @@ async fn plain_send_does_not_let_the_patient_reply() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
-    let id = app
-        .start(&doctor, 1001, "Your flu shot is booked.", false)
-        .await;
+    let id = app.start(&doctor, 1001, "Your flu shot is booked.", false).await;
     let err = app.patient_reply(id, "Thanks!").await.unwrap_err();
     assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
 
@@ -105,21 +95,13 @@ async fn closing_stops_patient_replies_and_takes_the_conversation_out_of_triage(
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let id = app.start(&moa, 1001, "Any questions?", true).await;
     app.patient_reply(id, "One question.").await.unwrap();
-    assert_eq!(
-        ids(&app.get("/api/conversations/triage", &moa).await.1),
-        [id]
-    );
+    assert_eq!(ids(&app.get("/api/conversations/triage", &moa).await.1), [id]);
 
-    let (status, body) = app
-        .post(&format!("/api/conversations/{id}/close"), &moa, json!({}))
-        .await;
+    let (status, body) = app.post(&format!("/api/conversations/{id}/close"), &moa, json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, detail) = app.get(&format!("/api/conversations/{id}"), &moa).await;
     assert_eq!(detail["summary"]["state"], "closed");
-    assert_eq!(
-        ids(&app.get("/api/conversations/triage", &moa).await.1),
-        Vec::<i64>::new()
-    );
+    assert_eq!(ids(&app.get("/api/conversations/triage", &moa).await.1), Vec::<i64>::new());
     assert_eq!(app.get("/api/unread", &moa).await.1["count"], 0);
     let err = app.patient_reply(id, "Hello?").await.unwrap_err();
     assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
@@ -132,20 +114,8 @@ async fn staff_sending_into_a_closed_conversation_reopens_it() {
     let clinic = app.clinic("medicalclinic").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let id = app.start(&doctor, 1001, "Results are normal.", true).await;
-    app.post(
-        &format!("/api/conversations/{id}/close"),
-        &doctor,
-        json!({}),
-    )
-    .await;
-    let (status, sent) = app
-        .send_message(
-            &doctor,
-            id,
-            "One more thing: please book a follow-up.",
-            true,
-        )
-        .await;
+    app.post(&format!("/api/conversations/{id}/close"), &doctor, json!({})).await;
+    let (status, sent) = app.send_message(&doctor, id, "One more thing: please book a follow-up.", true).await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     assert_eq!(sent["conversation"]["state"], "open");
     assert_eq!(sent["conversation"]["replies_allowed"], true);
@@ -159,22 +129,16 @@ async fn reopen_lets_the_patient_reply_and_returns_a_waiting_conversation_to_tri
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let id = app.start(&moa, 1001, "Your referral was sent.", true).await;
     app.patient_reply(id, "When will they call?").await.unwrap();
-    app.post(&format!("/api/conversations/{id}/close"), &moa, json!({}))
-        .await;
+    app.post(&format!("/api/conversations/{id}/close"), &moa, json!({})).await;
     assert!(ids(&app.get("/api/conversations/triage", &moa).await.1).is_empty());
 
-    let (status, _) = app
-        .post(&format!("/api/conversations/{id}/reopen"), &moa, json!({}))
-        .await;
+    let (status, _) = app.post(&format!("/api/conversations/{id}/reopen"), &moa, json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, detail) = app.get(&format!("/api/conversations/{id}"), &moa).await;
     assert_eq!(detail["summary"]["state"], "open");
     assert_eq!(detail["summary"]["replies_allowed"], true);
     // The patient's question is still unanswered: it is back in Triage.
-    assert_eq!(
-        ids(&app.get("/api/conversations/triage", &moa).await.1),
-        [id]
-    );
+    assert_eq!(ids(&app.get("/api/conversations/triage", &moa).await.1), [id]);
     app.patient_reply(id, "Still waiting.").await.unwrap();
 }
 
@@ -183,15 +147,10 @@ async fn reopening_a_plain_send_allows_replies() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
-    let id = app
-        .start(&moa, 1001, "Your prescription is ready.", false)
-        .await;
+    let id = app.start(&moa, 1001, "Your prescription is ready.", false).await;
     assert!(app.patient_reply(id, "Thanks").await.is_err());
-    app.post(&format!("/api/conversations/{id}/reopen"), &moa, json!({}))
-        .await;
-    app.patient_reply(id, "Can I pick it up tomorrow?")
-        .await
-        .unwrap();
+    app.post(&format!("/api/conversations/{id}/reopen"), &moa, json!({})).await;
+    app.patient_reply(id, "Can I pick it up tomorrow?").await.unwrap();
 }
 
 #[tokio::test]
@@ -222,21 +181,9 @@ async fn reusing_a_key_for_another_conversation_is_409() {
     let first = app.start(&doctor, 1001, "Hello", true).await;
     let second = app.start(&doctor, 1002, "Hello", true).await;
     let request = json!({"body": "Results", "idempotency_key": "shared-key"});
-    let (status, _) = app
-        .post(
-            &format!("/api/conversations/{first}/messages"),
-            &doctor,
-            request.clone(),
-        )
-        .await;
+    let (status, _) = app.post(&format!("/api/conversations/{first}/messages"), &doctor, request.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = app
-        .post(
-            &format!("/api/conversations/{second}/messages"),
-            &doctor,
-            request,
-        )
-        .await;
+    let (status, body) = app.post(&format!("/api/conversations/{second}/messages"), &doctor, request).await;
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
     assert_eq!(message_count(&app, second).await, 1);
 }
@@ -250,9 +197,7 @@ async fn a_retried_start_returns_the_same_conversation() {
         "patient": {"demographic_no": 1001, "name": {"last": "SMITH", "first": "JANE"}},
         "message": {"body": "Welcome", "idempotency_key": "start-1"}
     });
-    let (status, first) = app
-        .post("/api/conversations", &doctor, request.clone())
-        .await;
+    let (status, first) = app.post("/api/conversations", &doctor, request.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, again) = app.post("/api/conversations", &doctor, request).await;
     assert_eq!(status, StatusCode::OK, "{again}");
@@ -274,24 +219,12 @@ async fn starting_with_a_key_already_used_for_another_patient_is_409() {
             "message": {"body": body, "idempotency_key": "reused-key"}
         })
     };
-    let (status, _) = app
-        .post(
-            "/api/conversations",
-            &doctor,
-            start(1001, "Ames", "For Ames"),
-        )
-        .await;
+    let (status, _) = app.post("/api/conversations", &doctor, start(1001, "Ames", "For Ames")).await;
     assert_eq!(status, StatusCode::CREATED);
     // Not a retry: another patient, another message. Answering "replayed"
     // with Ames's conversation would tell the doctor a message went out
     // to Baker that was never sent.
-    let (status, body) = app
-        .post(
-            "/api/conversations",
-            &doctor,
-            start(1002, "Baker", "For Baker"),
-        )
-        .await;
+    let (status, body) = app.post("/api/conversations", &doctor, start(1002, "Baker", "For Baker")).await;
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
     assert!(!body.to_string().contains("For Ames"));
 }
@@ -305,10 +238,7 @@ async fn a_staff_message_shows_sent_until_the_patient_opens_it_then_read_by_firs
     let id = app.start(&doctor, 1001, "Your results are in.", true).await;
     let path = format!("/api/conversations/{id}");
     let (_, detail) = app.get(&path, &moa).await;
-    assert_eq!(
-        detail["messages"][0]["read_status"],
-        json!({"state": "sent"})
-    );
+    assert_eq!(detail["messages"][0]["read_status"], json!({"state": "sent"}));
 
     app.patient_reply(id, "Thank you!").await.unwrap();
     app.patient_opens(id).await;
@@ -324,14 +254,10 @@ async fn a_staff_message_shows_sent_until_the_patient_opens_it_then_read_by_firs
     );
 
     // A newer message is "sent" until the patient opens the conversation again.
-    app.send_message(&doctor, id, "Book a follow-up.", true)
-        .await;
+    app.send_message(&doctor, id, "Book a follow-up.", true).await;
     let (_, detail) = app.get(&path, &doctor).await;
     assert_eq!(detail["messages"][0]["read_status"]["state"], "read");
-    assert_eq!(
-        detail["messages"][2]["read_status"],
-        json!({"state": "sent"})
-    );
+    assert_eq!(detail["messages"][2]["read_status"], json!({"state": "sent"}));
 }
 
 #[tokio::test]
@@ -343,20 +269,12 @@ async fn members_are_the_staff_who_wrote_or_started_and_the_patient() {
     let admin = app.user(clinic, "admin@c.example", Role::Admin).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
     app.patient_reply(id, "Hi").await.unwrap();
-    app.send_message(&moa, id, "The doctor will call.", true)
-        .await;
+    app.send_message(&moa, id, "The doctor will call.", true).await;
     // Reading and marking do not make you a member.
     app.get(&format!("/api/conversations/{id}"), &admin).await;
-    app.post(
-        &format!("/api/conversations/{id}/unread"),
-        &admin,
-        json!({}),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{id}/unread"), &admin, json!({})).await;
 
-    let (status, members) = app
-        .get(&format!("/api/conversations/{id}/members"), &admin)
-        .await;
+    let (status, members) = app.get(&format!("/api/conversations/{id}/members"), &admin).await;
     assert_eq!(status, StatusCode::OK, "{members}");
     assert_eq!(
         members,
@@ -391,23 +309,17 @@ async fn more_than_200_messages_page_back_with_before() {
     for sent in futures::future::join_all(sends).await {
         sent.unwrap();
     }
-    let all: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM messages WHERE conversation_id = {id} ORDER BY id"
-    ))
-    .fetch_all(app.state.db.read())
-    .await
-    .unwrap();
+    let all: Vec<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM messages WHERE conversation_id = {id} ORDER BY id"))
+            .fetch_all(app.state.db.read())
+            .await
+            .unwrap();
     assert_eq!(all.len(), 250);
 
     let path = format!("/api/conversations/{id}");
     let (_, latest) = app.get(&path, &doctor).await;
     let page_ids = |d: &serde_json::Value| -> Vec<i64> {
-        d["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect()
+        d["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
     };
     // The newest 200, oldest first.
     assert_eq!(page_ids(&latest), all[50..]);
@@ -415,9 +327,5 @@ async fn more_than_200_messages_page_back_with_before() {
     let (status, older) = app.get(&format!("{path}?before={before}"), &doctor).await;
     assert_eq!(status, StatusCode::OK, "{older}");
     assert_eq!(page_ids(&older), all[..50]);
-    assert!(
-        older.get("older_cursor").is_none(),
-        "{}",
-        older["older_cursor"]
-    );
+    assert!(older.get("older_cursor").is_none(), "{}", older["older_cursor"]);
 }

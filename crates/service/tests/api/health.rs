@@ -18,17 +18,10 @@ async fn healthz_is_200_without_signing_in() {
 #[tokio::test]
 async fn openapi_json_is_a_json_openapi_document() {
     let app = TestApp::new().await;
-    let res = app
-        .response(
-            request(Method::GET, "/openapi.json", None)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let res = app.response(request(Method::GET, "/openapi.json", None).body(Body::empty()).unwrap()).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
-    let doc: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes())
-        .expect("valid JSON");
+    let doc: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).expect("valid JSON");
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"].is_object());
 }

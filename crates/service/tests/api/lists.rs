@@ -30,9 +30,7 @@ fn row(page: &Value, id: i64) -> Value {
 
 async fn last_message_id(app: &TestApp, user: &User, id: i64) -> i64 {
     let (_, detail) = app.get(&format!("/api/conversations/{id}"), user).await;
-    detail["messages"].as_array().unwrap().last().unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    detail["messages"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -48,24 +46,14 @@ async fn triage_holds_open_conversations_whose_latest_message_is_the_patients() 
     for id in [waiting, answered, closed] {
         app.patient_reply(id, "Fine, thanks").await.unwrap();
     }
-    app.send_message(&moa, answered, "Glad to hear it.", true)
-        .await;
-    app.post(
-        &format!("/api/conversations/{closed}/close"),
-        &moa,
-        json!({}),
-    )
-    .await;
+    app.send_message(&moa, answered, "Glad to hear it.", true).await;
+    app.post(&format!("/api/conversations/{closed}/close"), &moa, json!({})).await;
 
     // The same queue for everyone in the clinic.
     for user in [&doctor, &moa] {
         let (status, triage) = app.get(TRIAGE, user).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            ids(&triage),
-            [waiting],
-            "not {answered}, {closed} or {quiet}"
-        );
+        assert_eq!(ids(&triage), [waiting], "not {answered}, {closed} or {quiet}");
     }
 }
 
@@ -77,22 +65,15 @@ async fn unread_is_per_user_and_mark_read_clears_it_for_that_user_only() {
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let moa2 = app.user(clinic, "moa2@c.example", Role::Moa).await;
     let id = app.start(&doctor, 1001, "Hello", true).await;
-    app.patient_reply(id, "Question about my refill")
-        .await
-        .unwrap();
+    app.patient_reply(id, "Question about my refill").await.unwrap();
     let last = last_message_id(&app, &moa, id).await;
     for user in [&moa, &moa2] {
         assert_eq!(row(&app.get(TRIAGE, user).await.1, id)["unread"], true);
         assert_eq!(badge(&app, user).await, 1);
     }
 
-    let (status, body) = app
-        .post(
-            &format!("/api/conversations/{id}/read"),
-            &moa,
-            json!({"up_to_message_id": last}),
-        )
-        .await;
+    let (status, body) =
+        app.post(&format!("/api/conversations/{id}/read"), &moa, json!({"up_to_message_id": last})).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     // Still waiting for the clinic, so still in Triage, but read by this MOA.
     assert_eq!(row(&app.get(TRIAGE, &moa).await.1, id)["unread"], false);
@@ -108,14 +89,10 @@ async fn mark_as_unread_puts_a_conversation_in_that_users_triage_only() {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     // The clinic wrote last: nobody's Triage.
-    let id = app
-        .start(&doctor, 1001, "Your lab requisition is attached.", false)
-        .await;
+    let id = app.start(&doctor, 1001, "Your lab requisition is attached.", false).await;
     assert!(ids(&app.get(TRIAGE, &moa).await.1).is_empty());
 
-    let (status, _) = app
-        .post(&format!("/api/conversations/{id}/unread"), &moa, json!({}))
-        .await;
+    let (status, _) = app.post(&format!("/api/conversations/{id}/unread"), &moa, json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, triage) = app.get(TRIAGE, &moa).await;
     assert_eq!(ids(&triage), [id]);
@@ -128,12 +105,7 @@ async fn mark_as_unread_puts_a_conversation_in_that_users_triage_only() {
 
     // Mark read takes it back out.
     let last = last_message_id(&app, &moa, id).await;
-    app.post(
-        &format!("/api/conversations/{id}/read"),
-        &moa,
-        json!({"up_to_message_id": last}),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{id}/read"), &moa, json!({"up_to_message_id": last})).await;
     assert!(ids(&app.get(TRIAGE, &moa).await.1).is_empty());
     assert_eq!(badge(&app, &moa).await, 0);
 }
@@ -148,16 +120,10 @@ async fn marking_a_read_conversation_unread_raises_only_that_users_badge() {
     app.patient_reply(id, "Hi").await.unwrap();
     let last = last_message_id(&app, &moa, id).await;
     for user in [&doctor, &moa] {
-        app.post(
-            &format!("/api/conversations/{id}/read"),
-            user,
-            json!({"up_to_message_id": last}),
-        )
-        .await;
+        app.post(&format!("/api/conversations/{id}/read"), user, json!({"up_to_message_id": last})).await;
         assert_eq!(badge(&app, user).await, 0);
     }
-    app.post(&format!("/api/conversations/{id}/unread"), &moa, json!({}))
-        .await;
+    app.post(&format!("/api/conversations/{id}/unread"), &moa, json!({})).await;
     assert_eq!(badge(&app, &moa).await, 1);
     assert_eq!(row(&app.get(TRIAGE, &moa).await.1, id)["unread"], true);
     assert_eq!(badge(&app, &doctor).await, 0);
@@ -184,17 +150,10 @@ async fn the_badge_counts_triage_conversations_with_unread_messages() {
     assert_eq!(badge(&app, &moa).await, 3);
 
     let last = last_message_id(&app, &moa, waiting[1]).await;
-    app.post(
-        &format!("/api/conversations/{}/read", waiting[1]),
-        &moa,
-        json!({"up_to_message_id": last}),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{}/read", waiting[1]), &moa, json!({"up_to_message_id": last})).await;
     assert_eq!(badge(&app, &moa).await, 2);
     // A new patient message makes a read conversation unread again.
-    app.patient_reply(waiting[1], "Sorry, one more thing")
-        .await
-        .unwrap();
+    app.patient_reply(waiting[1], "Sorry, one more thing").await.unwrap();
     assert_eq!(badge(&app, &moa).await, 3);
 }
 
@@ -210,18 +169,13 @@ async fn my_conversations_are_those_i_started_or_wrote_in_open_or_closed_latest_
     let c = app.start(&moa, 1003, "C", true).await;
     app.advance(TICK);
     app.send_message(&moa, a, "MOA writes in A", true).await;
-    app.post(&format!("/api/conversations/{a}/close"), &doctor, json!({}))
-        .await;
+    app.post(&format!("/api/conversations/{a}/close"), &doctor, json!({})).await;
     // The admin only reads: not a member of anything.
     app.get(&format!("/api/conversations/{a}"), &admin).await;
 
     let (_, doctors) = app.get(MINE, &doctor).await;
     assert_eq!(ids(&doctors), [a, b], "A has the latest message");
-    assert_eq!(
-        row(&doctors, a)["unread"],
-        true,
-        "the MOA's message is new to the doctor"
-    );
+    assert_eq!(row(&doctors, a)["unread"], true, "the MOA's message is new to the doctor");
     let (_, moas) = app.get(MINE, &moa).await;
     assert_eq!(ids(&moas), [a, c]);
     assert_eq!(row(&moas, a)["unread"], false, "the MOA wrote it");
@@ -243,12 +197,7 @@ async fn all_conversations_lists_every_conversation_of_one_patient() {
     let first = app.start(&doctor, 1001, "First", true).await;
     let second = app.start(&moa, 1001, "Second", false).await;
     let someone_else = app.start(&doctor, 1002, "Other patient", true).await;
-    app.post(
-        &format!("/api/conversations/{first}/close"),
-        &doctor,
-        json!({}),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{first}/close"), &doctor, json!({})).await;
     let admin = app.user(clinic, "admin@c.example", Role::Admin).await;
 
     let (status, page) = app.get("/api/patients/1001/conversations", &admin).await;
@@ -275,10 +224,7 @@ async fn a_patient_never_messaged_has_an_empty_list() {
 #[track_caller]
 fn assert_walk(pages: &[Vec<i64>], expected: &[i64], limit: usize) {
     let flat: Vec<i64> = pages.iter().flatten().copied().collect();
-    assert_eq!(
-        flat, expected,
-        "every conversation once, latest activity first"
-    );
+    assert_eq!(flat, expected, "every conversation once, latest activity first");
     assert_eq!(pages.len(), expected.len().div_ceil(limit));
     for page in &pages[..pages.len() - 1] {
         assert_eq!(page.len(), limit);
@@ -297,8 +243,7 @@ async fn triage_pages_walk_every_conversation_once_latest_first() {
     for n in 0..14 {
         let id = if n % 4 == 1 {
             let id = app.start(&doctor, 3000 + n, "FYI", false).await;
-            app.post(&format!("/api/conversations/{id}/unread"), &moa, json!({}))
-                .await;
+            app.post(&format!("/api/conversations/{id}/unread"), &moa, json!({})).await;
             id
         } else {
             let id = app.start(&doctor, 2000 + n, "Hello", true).await;
@@ -345,9 +290,7 @@ async fn patient_conversation_pages_walk_every_conversation_once_latest_first() 
     }
     expected.reverse();
     // Six in pages of three: exactly two pages, the second without a cursor.
-    let pages = app
-        .walk(&doctor, "/api/patients/1001/conversations", 3)
-        .await;
+    let pages = app.walk(&doctor, "/api/patients/1001/conversations", 3).await;
     assert_walk(&pages, &expected, 3);
 }
 

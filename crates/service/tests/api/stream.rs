@@ -15,16 +15,9 @@ const QUIET: Duration = Duration::from_millis(300);
 
 /// Reads the next `update` event, failing the test if none comes in time.
 async fn next_update(stream: &mut EventStream) -> SseEvent {
-    let event = stream
-        .next_within(PROMPTLY)
-        .await
-        .expect("an update within a second");
+    let event = stream.next_within(PROMPTLY).await.expect("an update within a second");
     assert_eq!(event.event, "update");
-    assert_eq!(
-        event.id.as_deref(),
-        Some(event.data["seq"].to_string().as_str()),
-        "the SSE id is the sequence number"
-    );
+    assert_eq!(event.id.as_deref(), Some(event.data["seq"].to_string().as_str()), "the SSE id is the sequence number");
     event
 }
 
@@ -74,12 +67,7 @@ async fn marking_read_sends_an_update_with_the_lower_count() {
     let mut stream = app.stream(&moa, None).await;
     assert_eq!(next_update(&mut stream).await.data["unread"], 1);
 
-    app.post(
-        &format!("/api/conversations/{id}/read"),
-        &moa,
-        json!({"up_to_message_id": sent.message_id}),
-    )
-    .await;
+    app.post(&format!("/api/conversations/{id}/read"), &moa, json!({"up_to_message_id": sent.message_id})).await;
     let update = next_update(&mut stream).await;
     assert_eq!(update.data["unread"], 0);
     assert_eq!(update.data["changed"], json!([id]));
@@ -96,22 +84,9 @@ async fn a_colleagues_mark_read_sends_me_no_event() {
     let mut stream = app.stream(&moa, None).await;
     next_update(&mut stream).await;
 
-    app.post(
-        &format!("/api/conversations/{id}/read"),
-        &doctor,
-        json!({"up_to_message_id": sent.message_id}),
-    )
-    .await;
-    app.post(
-        &format!("/api/conversations/{id}/unread"),
-        &doctor,
-        json!({}),
-    )
-    .await;
-    assert!(
-        stream.next_within(QUIET).await.is_none(),
-        "only the doctor's view changed"
-    );
+    app.post(&format!("/api/conversations/{id}/read"), &doctor, json!({"up_to_message_id": sent.message_id})).await;
+    app.post(&format!("/api/conversations/{id}/unread"), &doctor, json!({})).await;
+    assert!(stream.next_within(QUIET).await.is_none(), "only the doctor's view changed");
 }
 
 #[tokio::test]
@@ -127,26 +102,13 @@ async fn another_clinics_changes_send_no_event() {
     let mut stream = app.stream(&moa_b, None).await;
     next_update(&mut stream).await;
 
-    app.patient_reply(id_a, "Clinic A's patient writes")
-        .await
-        .unwrap();
-    app.start(&doctor_a, 1002, "Clinic A starts another", true)
-        .await;
-    app.post(
-        &format!("/api/conversations/{id_a}/close"),
-        &doctor_a,
-        json!({}),
-    )
-    .await;
-    assert!(
-        stream.next_within(QUIET).await.is_none(),
-        "nothing from clinic A"
-    );
+    app.patient_reply(id_a, "Clinic A's patient writes").await.unwrap();
+    app.start(&doctor_a, 1002, "Clinic A starts another", true).await;
+    app.post(&format!("/api/conversations/{id_a}/close"), &doctor_a, json!({})).await;
+    assert!(stream.next_within(QUIET).await.is_none(), "nothing from clinic A");
 
     // The stream is alive: clinic B's own change arrives, and only it.
-    app.patient_reply(id_b, "Clinic B's patient writes")
-        .await
-        .unwrap();
+    app.patient_reply(id_b, "Clinic B's patient writes").await.unwrap();
     let update = next_update(&mut stream).await;
     assert_eq!(update.data["changed"], json!([id_b]));
     assert_eq!(update.data["unread"], 1);
@@ -159,9 +121,7 @@ async fn reconnecting_with_last_event_id_lists_what_changed_since() {
     let other_clinic = app.clinic("elsewhere").await;
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
-    let stranger = app
-        .user(other_clinic, "dr@elsewhere.example", Role::Doctor)
-        .await;
+    let stranger = app.user(other_clinic, "dr@elsewhere.example", Role::Doctor).await;
     let quiet = app.start(&doctor, 1001, "Hello", true).await;
     let busy = app.start(&doctor, 1002, "Hello", true).await;
     let closed = app.start(&doctor, 1003, "Hello", true).await;
@@ -171,31 +131,16 @@ async fn reconnecting_with_last_event_id_lists_what_changed_since() {
         // The connection drops here.
     };
 
-    app.patient_reply(busy, "While you were away")
-        .await
-        .unwrap();
-    app.post(
-        &format!("/api/conversations/{closed}/close"),
-        &doctor,
-        json!({}),
-    )
-    .await;
+    app.patient_reply(busy, "While you were away").await.unwrap();
+    app.post(&format!("/api/conversations/{closed}/close"), &doctor, json!({})).await;
     app.start(&stranger, 1001, "Another clinic", true).await;
 
     let mut stream = app.stream(&moa, Some(&seen)).await;
     let resumed = next_update(&mut stream).await;
-    let mut changed: Vec<i64> = resumed.data["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let mut changed: Vec<i64> =
+        resumed.data["changed"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
     changed.sort_unstable();
-    assert_eq!(
-        changed,
-        [busy, closed],
-        "not {quiet}, nor the other clinic's"
-    );
+    assert_eq!(changed, [busy, closed], "not {quiet}, nor the other clinic's");
     assert_eq!(resumed.data["resync"], false);
     assert_eq!(resumed.data["unread"], 1);
 }
@@ -219,9 +164,7 @@ async fn a_last_event_id_from_the_future_asks_for_resync() {
 #[tokio::test]
 async fn the_stream_needs_a_valid_session() {
     let app = TestApp::new().await;
-    let (status, body) = app
-        .call(Method::GET, "/api/stream", Some("not-a-token"), None)
-        .await;
+    let (status, body) = app.call(Method::GET, "/api/stream", Some("not-a-token"), None).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
@@ -232,14 +175,9 @@ async fn signing_out_ends_the_users_open_streams_at_once() {
     let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
     let mut stream = app.stream(&moa, None).await;
     next_update(&mut stream).await;
-    let (status, _) = app
-        .call(Method::POST, "/api/auth/sign-out", Some(&moa.token), None)
-        .await;
+    let (status, _) = app.call(Method::POST, "/api/auth/sign-out", Some(&moa.token), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(
-        stream.ends_within(PROMPTLY).await,
-        "the stream closes when its session ends"
-    );
+    assert!(stream.ends_within(PROMPTLY).await, "the stream closes when its session ends");
 }
 
 #[tokio::test]
@@ -252,18 +190,7 @@ async fn disabling_an_account_ends_its_streams_but_not_a_colleagues() {
     let mut doctor_stream = app.stream(&doctor, None).await;
     next_update(&mut moa_stream).await;
     next_update(&mut doctor_stream).await;
-    cortico_service::store::staff::set_disabled(
-        &app.state.db,
-        clinic,
-        "moa@c.example",
-        true,
-        app.now(),
-    )
-    .await
-    .unwrap();
+    cortico_service::store::staff::set_disabled(&app.state.db, clinic, "moa@c.example", true, app.now()).await.unwrap();
     assert!(moa_stream.ends_within(PROMPTLY).await);
-    assert!(
-        !doctor_stream.ends_within(QUIET).await,
-        "a colleague's stream stays open"
-    );
+    assert!(!doctor_stream.ends_within(QUIET).await, "a colleague's stream stays open");
 }

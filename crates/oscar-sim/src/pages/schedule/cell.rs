@@ -13,19 +13,10 @@ use crate::clinic::{to_upper_lower_case, Appointment, Patient};
 use crate::pages::html::{esc, js_str, owasp_for_javascript, truncate, url_form};
 
 /// Renders the `td.appt` of `appt`, which starts in the row at `slot`.
-pub(super) fn appointment(
-    page: &Page<'_>,
-    col: &Column<'_>,
-    appt: &Appointment,
-    slot: u32,
-) -> String {
+pub(super) fn appointment(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, slot: u32) -> String {
     let status = Status::of(&appt.status);
     let rowspan = appt.end_minutes().saturating_sub(slot) / SLOT_MINUTES + 1;
-    let body = match page
-        .clinic
-        .patient(appt.demographic_no)
-        .filter(|_| appt.is_patient())
-    {
+    let body = match page.clinic.patient(appt.demographic_no).filter(|_| appt.is_patient()) {
         Some(patient) => patient_links(page, col, appt, patient),
         None => block_link(page, col, appt),
     };
@@ -58,12 +49,7 @@ impl Status {
             Some('B') => ("#3ea4e1", "billed.gif", "Billed", ""),
             _ => ("#FDFEC7", "todo.gif", "To Do", "T"),
         };
-        Self {
-            color,
-            image,
-            title,
-            next,
-        }
+        Self { color, image, title, next }
     }
 }
 
@@ -73,11 +59,7 @@ fn status_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, status: &S
     let d = col.date;
     let img = page.opts.up(&format!("images/{}", status.image));
     if page.classic() {
-        let icon = format!(
-            "<img src=\"{}\" border=\"0\" height=\"10\" title=\"{}\">",
-            esc(&img),
-            status.title
-        );
+        let icon = format!("<img src=\"{}\" border=\"0\" height=\"10\" title=\"{}\">", esc(&img), status.title);
         if status.next.is_empty() {
             return format!("{icon}\n");
         }
@@ -97,11 +79,7 @@ fn status_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, status: &S
             status.title
         )
     } else {
-        let icon = format!(
-            "<img src=\"{}\" border=\"0\" height=\"10\" alt=\"{} \">",
-            esc(&img),
-            status.title
-        );
+        let icon = format!("<img src=\"{}\" border=\"0\" height=\"10\" alt=\"{} \">", esc(&img), status.title);
         if status.next.is_empty() {
             return format!("{icon}\n");
         }
@@ -148,14 +126,8 @@ fn block_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment) -> String {
     let url = appointment_control_url(page, col, appt);
     let (start, end) = (appt.start_minutes(), appt.end_minutes());
     // Oscar's own formatting, quirks included: "9:00" but "9:010" for ten past.
-    let range = format!(
-        "{}:{}{}-{}:{}",
-        start / 60,
-        if start % 60 > 10 { "" } else { "0" },
-        start % 60,
-        end / 60,
-        end % 60
-    );
+    let range =
+        format!("{}:{}{}-{}:{}", start / 60, if start % 60 > 10 { "" } else { "0" }, start % 60, end / 60, end % 60);
     let reason = &appt.reason;
     if page.classic() {
         let name = to_upper_lower_case(&appt.name);
@@ -185,12 +157,7 @@ fn block_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment) -> String {
 }
 
 /// The patient link and the links after it.
-fn patient_links(
-    page: &Page<'_>,
-    col: &Column<'_>,
-    appt: &Appointment,
-    patient: &Patient,
-) -> String {
+fn patient_links(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, patient: &Patient) -> String {
     let name = patient.display_name_schedule_for(page.opts.variant);
     let text = truncate(&name, NAME_LENGTH);
     let url = appointment_control_url(page, col, appt);
@@ -225,11 +192,7 @@ fn patient_links(
         out.push_str(&if page.classic() {
             format!("<span class=\"reason\">Reason:{}</span>\n", esc(reason))
         } else {
-            format!(
-                "<span class=\"reason reason_{} hideReason\">\n{}\n</span>\n",
-                esc(&col.provider_no),
-                esc(reason)
-            )
+            format!("<span class=\"reason reason_{} hideReason\">\n{}\n</span>\n", esc(&col.provider_no), esc(reason))
         });
     }
     out
@@ -264,10 +227,7 @@ fn encounter_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment) -> Stri
     if page.classic() {
         format!(
             "<a href=\"#\" class=\"encounterBtn\" onClick=\"{}\" title=\"Encounter\">\n|E</a>\n",
-            esc(&format!(
-                "popupWithApptNo(710, 1024,'{}','encounter',{n});return false;",
-                js_str(&url)
-            ))
+            esc(&format!("popupWithApptNo(710, 1024,'{}','encounter',{n});return false;", js_str(&url)))
         )
     } else {
         format!(
@@ -282,11 +242,7 @@ fn encounter_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment) -> Stri
 fn billing_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, name: &str) -> String {
     let d = col.date;
     let n = appt.appointment_no;
-    let (bar, sep) = if page.classic() {
-        ("", "|")
-    } else {
-        ("&#124; ", "")
-    };
+    let (bar, sep) = if page.classic() { ("", "|") } else { ("&#124; ", "") };
     if appt.status.contains('B') {
         let url = format!(
             "{}?status={}&appointment_no={n}",
@@ -313,10 +269,7 @@ fn billing_link(page: &Page<'_>, col: &Column<'_>, appt: &Appointment, name: &st
     );
     format!(
         "{bar}<a href=\"#\" onClick=\"{}\" title=\"Billing\">{sep}B</a>\n",
-        esc(&format!(
-            "popupPage(755,1200, \"{}\");return false;",
-            js_str(&url)
-        ))
+        esc(&format!("popupPage(755,1200, \"{}\");return false;", js_str(&url)))
     )
 }
 
@@ -351,10 +304,7 @@ fn rx_link(page: &Page<'_>, appt: &Appointment) -> String {
         page.user.no,
         appt.demographic_no
     );
-    let onclick = esc(&format!(
-        "popupWithApptNo(700,1027,'{}','rx',{n})",
-        js_str(&url)
-    ));
+    let onclick = esc(&format!("popupWithApptNo(700,1027,'{}','rx',{n})", js_str(&url)));
     if page.classic() {
         format!("<a href=\"#\" onClick=\"{onclick}\" title=\"Prescriptions\">|Rx\n</a>\n")
     } else {

@@ -15,11 +15,7 @@ use crate::pages::html::{esc, js_str};
 /// Renders the column's outer `<td>`; `index` decides the header colour,
 /// alternating like Oscar's `bColor`.
 pub(super) fn column(page: &Page<'_>, col: &Column<'_>, index: usize) -> String {
-    let width = if page.is_week() {
-        100 / 7
-    } else {
-        100 / page.columns.len().max(1)
-    };
+    let width = if page.is_week() { 100 / 7 } else { 100 / page.columns.len().max(1) };
     let bgcolor = if index % 2 == 1 { "#bfefff" } else { "silver" };
     let header = header(page, col);
     let schedule_bg = "#486ebd";
@@ -59,19 +55,10 @@ fn header(page: &Page<'_>, col: &Column<'_>) -> String {
             "providercontrol.jsp?year={}&month={}&day={}&view=0&displaymode=day&dboperation=searchappointmentday",
             d.year, d.month, d.day
         );
-        return format!(
-            "<b><a href=\"{}\">{}, {}</a></b>\n",
-            esc(&link),
-            d.weekday_abbrev(),
-            d
-        );
+        return format!("<b><a href=\"{}\">{}, {}</a></b>\n", esc(&link), d.weekday_abbrev(), d);
     }
     let p = esc(&js_str(&col.provider_no));
-    let zoom = esc(&format!(
-        "goZoomView('{}','{}')",
-        js_str(&col.provider_no),
-        js_str(&col.provider_name)
-    ));
+    let zoom = esc(&format!("goZoomView('{}','{}')", js_str(&col.provider_no), js_str(&col.provider_name)));
     let ds = format!(
         "<button type=\"button\" class=\"ds-btn noprint\" data-provider_no=\"{}\" title=\"Print Day Sheet\">DS</button>\n",
         esc(&col.provider_no)
@@ -86,11 +73,7 @@ fn header(page: &Page<'_>, col: &Column<'_>) -> String {
             name = esc(&col.provider_name),
         )
     } else {
-        let count = col
-            .appointments
-            .iter()
-            .filter(|a| counts_for_open_o(a))
-            .count();
+        let count = col.appointments.iter().filter(|a| counts_for_open_o(a)).count();
         format!(
             "<input type='button' value=\"W\" name='weekview' onClick=\"goWeekView('{p}')\" title=\"View Weekly Schedule\" style=\"color:black\" class=\"noprint\">\n\
              <input type='button' value=\"S\" name='searchview' onClick=\"goSearchView('{p}')\" title=\"Search for available appointment\" style=\"color:black\" class=\"noprint\">\n\
@@ -136,11 +119,7 @@ fn rows(page: &Page<'_>, col: &Column<'_>) -> String {
 fn time_cells(page: &Page<'_>, col: &Column<'_>, slot: u32) -> String {
     let (hour, minute) = (slot / 60, slot % 60);
     let d = col.date;
-    let class = if minute == 0 {
-        "scheduleTime00"
-    } else {
-        "scheduleTimeNot00"
-    };
+    let class = if minute == 0 { "scheduleTime00" } else { "scheduleTimeNot00" };
     let (code, color, description) = template_code(d, slot);
     let add = format!(
         "confirmPopupPage(400,780,'{}?provider_no={}&bFirstDisp=true&year={}&month={:02}&day={:02}&start_time={hour:02}:{minute:02}&end_time={hour:02}:{}&duration=15','','Yes','Yes');return false;",

@@ -13,32 +13,18 @@ impl Page<'_> {
         let opts = self.opts;
         let (date, step) = (self.date, if self.is_week() { 7 } else { 1 });
         let day = i64::from(date.day);
-        let nav_rest = format!(
-            "&view=0&displaymode=day&dboperation=searchappointmentday{}&viewall=1",
-            self.week_param()
-        );
+        let nav_rest =
+            format!("&view=0&displaymode=day&dboperation=searchappointmentday{}&viewall=1", self.week_param());
         let prev = self.day_link(date, day - step, &nav_rest);
         let next = self.day_link(date, day + step, &nav_rest);
         let today = self.clinic.today;
-        let today_link = self.day_link(
-            today,
-            i64::from(today.day),
-            "&view=0&displaymode=day&dboperation=searchappointmentday",
-        );
-        let month_link = self.day_link(
-            date,
-            1,
-            "&view=0&displaymode=month&dboperation=searchappointmentmonth",
-        );
-        let calendar = self
-            .calendar_onclick("&view=0&displaymode=day&dboperation=searchappointmentday&viewall=1");
+        let today_link =
+            self.day_link(today, i64::from(today.day), "&view=0&displaymode=day&dboperation=searchappointmentday");
+        let month_link = self.day_link(date, 1, "&view=0&displaymode=month&dboperation=searchappointmentmonth");
+        let calendar = self.calendar_onclick("&view=0&displaymode=day&dboperation=searchappointmentday&viewall=1");
         let label = self.date_label();
         let user_name = format!("{} {}", self.user.first, self.user.last);
-        let week_name = self
-            .columns
-            .first()
-            .map(|c| c.provider_name.clone())
-            .unwrap_or_default();
+        let week_name = self.columns.first().map(|c| c.provider_name.clone()).unwrap_or_default();
         let (cell_attrs, title_attrs, group_attrs) = if self.classic() {
             (
                 " BGCOLOR=\"ivory\" width=\"33%\"",
@@ -54,11 +40,7 @@ impl Page<'_> {
             (false, false) => String::new(),
             (false, true) => esc(&week_name),
         };
-        let title_class = if self.classic() {
-            "title"
-        } else {
-            "title noprint"
-        };
+        let title_class = if self.classic() { "title" } else { "title noprint" };
         format!(
             "<tr id=\"ivoryBar\">\n<td id=\"dateAndCalendar\"{cell_attrs}>\n\
              <a class=\"redArrow\" href=\"{prev}\">&nbsp;&nbsp;<img src=\"{prev_img}\" WIDTH=\"10\" HEIGHT=\"9\" BORDER=\"0\" ALT=\"View Previous DAY\" vspace=\"2\"></a>\n\
@@ -122,11 +104,7 @@ impl Page<'_> {
             Some(week_provider) => {
                 out.push_str("Doctor:\n<select name=\"provider_select\" onChange=\"goWeekView(this.options[this.selectedIndex].value)\">\n");
                 for p in self.clinic.doctors() {
-                    let selected = if p.provider_no == week_provider {
-                        " selected"
-                    } else {
-                        ""
-                    };
+                    let selected = if p.provider_no == week_provider { " selected" } else { "" };
                     out.push_str(&format!(
                         "<option value=\"{}\"{selected}>{}</option>\n",
                         esc(&p.provider_no),
@@ -154,10 +132,7 @@ impl Page<'_> {
     pub(super) fn bottom_bar(&self) -> String {
         let (date, step) = (self.date, if self.is_week() { 7 } else { 1 });
         let day = i64::from(date.day);
-        let rest = format!(
-            "&view=0&displaymode=day&dboperation=searchappointmentday{}",
-            self.week_param()
-        );
+        let rest = format!("&view=0&displaymode=day&dboperation=searchappointmentday{}", self.week_param());
         format!(
             "<tr><td colspan=\"3\">\n<table BORDER=\"0\" CELLPADDING=\"0\" CELLSPACING=\"0\" WIDTH=\"100%\" class=\"noprint\">\n<tr>\n\
              <td BGCOLOR=\"ivory\" width=\"60%\">\n\

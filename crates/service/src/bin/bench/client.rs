@@ -13,8 +13,7 @@ use hyper_util::rt::TokioIo;
 
 /// A connection with its bearer token.
 pub struct Conn {
-    sender:
-        http1::SendRequest<http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>>,
+    sender: http1::SendRequest<http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>>,
     host: String,
     auth: String,
 }
@@ -22,24 +21,16 @@ pub struct Conn {
 impl Conn {
     /// Connects to `addr`; every request carries `token`.
     pub async fn open(addr: SocketAddr, token: &str) -> anyhow::Result<Conn> {
-        let stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("connecting to {addr}"))?;
+        let stream = tokio::net::TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         // Requests are small and sent whole; no point waiting to coalesce them.
         stream.set_nodelay(true)?;
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .context("HTTP handshake")?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.context("HTTP handshake")?;
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 eprintln!("bench: connection ended with an error: {err}");
             }
         });
-        Ok(Conn {
-            sender,
-            host: addr.to_string(),
-            auth: format!("Bearer {token}"),
-        })
+        Ok(Conn { sender, host: addr.to_string(), auth: format!("Bearer {token}") })
     }
 
     /// `GET path`; returns the status and body.
@@ -49,14 +40,9 @@ impl Conn {
     }
 
     /// `POST path` with a JSON body.
-    pub async fn post_json(
-        &mut self,
-        path: &str,
-        json: String,
-    ) -> anyhow::Result<(StatusCode, Bytes)> {
+    pub async fn post_json(&mut self, path: &str, json: String) -> anyhow::Result<(StatusCode, Bytes)> {
         let body = Full::new(Bytes::from(json)).boxed();
-        self.send(Method::POST, path, Some("application/json"), body)
-            .await
+        self.send(Method::POST, path, Some("application/json"), body).await
     }
 
     async fn send(
@@ -66,28 +52,17 @@ impl Conn {
         content_type: Option<&str>,
         body: http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>,
     ) -> anyhow::Result<(StatusCode, Bytes)> {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(HOST, &self.host)
-            .header(AUTHORIZATION, &self.auth);
+        let mut req =
+            Request::builder().method(method).uri(path).header(HOST, &self.host).header(AUTHORIZATION, &self.auth);
         if let Some(ct) = content_type {
             req = req.header(CONTENT_TYPE, ct);
         }
         let req = req.body(body).context("building a request")?;
         self.sender.ready().await.context("the connection closed")?;
-        let res = self
-            .sender
-            .send_request(req)
-            .await
-            .with_context(|| format!("request to {path}"))?;
+        let res = self.sender.send_request(req).await.with_context(|| format!("request to {path}"))?;
         let status = res.status();
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .with_context(|| format!("reading the response of {path}"))?
-            .to_bytes();
+        let bytes =
+            res.into_body().collect().await.with_context(|| format!("reading the response of {path}"))?.to_bytes();
         Ok((status, bytes))
     }
 }

@@ -48,10 +48,7 @@ impl Snapshot {
         let mut busiest_sqlite = Duration::ZERO;
         let mut total = Duration::ZERO;
         for (tid, (name, time)) in &self.0 {
-            let used = before
-                .0
-                .get(tid)
-                .map_or(*time, |(_, t)| time.saturating_sub(*t));
+            let used = before.0.get(tid).map_or(*time, |(_, t)| time.saturating_sub(*t));
             let kind = if name.starts_with("tokio-rt") {
                 "tokio workers"
             } else if name.starts_with("sqlx-sqlite") {
@@ -66,10 +63,7 @@ impl Snapshot {
         let share = |d: Duration| 100.0 * d.as_secs_f64() / wall.as_secs_f64();
         let mut kinds: Vec<_> = by_kind.into_iter().collect();
         kinds.sort_by(|a, b| b.1.cmp(&a.1));
-        let parts: Vec<String> = kinds
-            .iter()
-            .map(|(k, d)| format!("{k} {:.0}%", share(*d)))
-            .collect();
+        let parts: Vec<String> = kinds.iter().map(|(k, d)| format!("{k} {:.0}%", share(*d))).collect();
         format!(
             "CPU {:.0}% of one core ({}; busiest SQLite thread {:.0}%)",
             share(total),

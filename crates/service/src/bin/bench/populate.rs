@@ -128,11 +128,7 @@ pub async fn staff(state: &AppState, clinic_id: i64) -> anyhow::Result<Vec<Staff
                 state,
                 clinic_id,
                 format!("staff{n}@bench-clinic.example"),
-                format!(
-                    "{} {}",
-                    FIRST_NAMES[(n * 3) % FIRST_NAMES.len()],
-                    LAST_NAMES[(n * 7) % LAST_NAMES.len()]
-                ),
+                format!("{} {}", FIRST_NAMES[(n * 3) % FIRST_NAMES.len()], LAST_NAMES[(n * 7) % LAST_NAMES.len()]),
                 role,
             )
             .await?,
@@ -142,13 +138,7 @@ pub async fn staff(state: &AppState, clinic_id: i64) -> anyhow::Result<Vec<Staff
 }
 
 /// Fills the database at `db_file`; the service's writer must be idle.
-pub async fn populate(
-    db_file: &Path,
-    clinic_id: i64,
-    staff: &[Staff],
-    size: Size,
-    now: i64,
-) -> anyhow::Result<()> {
+pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Size, now: i64) -> anyhow::Result<()> {
     // The service's durability settings; bulk statements commit rarely, so
     // they cost nothing here. Checkpoints wait until the end.
     let mut conn = SqliteConnectOptions::new()
@@ -167,9 +157,8 @@ pub async fn populate(
     // The newest conversation started two days ago.
     let base = now - 2 * 86_400_000 - n * STEP_MS;
     scratch_tables(&mut conn, staff, size, base).await?;
-    let seq0: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-        .fetch_one(&mut conn)
-        .await?;
+    let seq0: i64 =
+        sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(&mut conn).await?;
     let measuring = staff[0].id;
     let steps: [(&str, String); 8] = [
         ("patients", format!(
@@ -249,33 +238,18 @@ pub async fn populate(
     ];
     for (what, sql) in steps {
         let began = Instant::now();
-        let done = conn
-            .execute(sql.as_str())
-            .await
-            .with_context(|| format!("inserting {what}"))?;
-        eprintln!(
-            "bench:   {what}: {} rows in {:.1} s",
-            done.rows_affected(),
-            began.elapsed().as_secs_f64()
-        );
+        let done = conn.execute(sql.as_str()).await.with_context(|| format!("inserting {what}"))?;
+        eprintln!("bench:   {what}: {} rows in {:.1} s", done.rows_affected(), began.elapsed().as_secs_f64());
     }
     let began = Instant::now();
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
-    eprintln!(
-        "bench:   checkpoint in {:.1} s",
-        began.elapsed().as_secs_f64()
-    );
+    eprintln!("bench:   checkpoint in {:.1} s", began.elapsed().as_secs_f64());
     conn.close().await?;
     Ok(())
 }
 
 /// Temporary tables that drive the generation.
-async fn scratch_tables(
-    conn: &mut SqliteConnection,
-    staff: &[Staff],
-    size: Size,
-    base: i64,
-) -> anyhow::Result<()> {
+async fn scratch_tables(conn: &mut SqliteConnection, staff: &[Staff], size: Size, base: i64) -> anyhow::Result<()> {
     conn.execute(
         "CREATE TEMP TABLE gen_staff (n INTEGER PRIMARY KEY, id INTEGER NOT NULL);
          CREATE TEMP TABLE gen_first (n INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -291,24 +265,16 @@ async fn scratch_tables(
             .execute(&mut *conn)
             .await?;
     }
-    for (table, values) in [
-        ("gen_first", &FIRST_NAMES[..]),
-        ("gen_last", &LAST_NAMES[..]),
-        ("gen_phrase", &PHRASES[..]),
-    ] {
-        let column = if table == "gen_phrase" {
-            "text"
-        } else {
-            "name"
-        };
+    for (table, values) in
+        [("gen_first", &FIRST_NAMES[..]), ("gen_last", &LAST_NAMES[..]), ("gen_phrase", &PHRASES[..])]
+    {
+        let column = if table == "gen_phrase" { "text" } else { "name" };
         for (n, v) in values.iter().enumerate() {
-            sqlx::query(&format!(
-                "INSERT INTO {table} (n, {column}) VALUES ($1, $2)"
-            ))
-            .bind(n as i64)
-            .bind(*v)
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query(&format!("INSERT INTO {table} (n, {column}) VALUES ($1, $2)"))
+                .bind(n as i64)
+                .bind(*v)
+                .execute(&mut *conn)
+                .await?;
         }
     }
     let staff_count = staff.len();

@@ -37,10 +37,7 @@ pub async fn measure(
         let path = path.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Latencies::default();
-            while left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                .is_ok()
-            {
+            while left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
                 let began = Instant::now();
                 call(&mut conn, &path).await?;
                 latencies.record(began.elapsed());
@@ -58,10 +55,7 @@ pub async fn measure(
 async fn call(conn: &mut Conn, path: &str) -> anyhow::Result<bytes::Bytes> {
     let (status, body) = conn.get(path).await?;
     if status != StatusCode::OK {
-        bail!(
-            "GET {path} answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
+        bail!("GET {path} answered {status}: {}", String::from_utf8_lossy(&body));
     }
     Ok(body)
 }

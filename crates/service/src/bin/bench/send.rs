@@ -53,29 +53,17 @@ pub async fn setup(service: &Service, plan: &Plan) -> anyhow::Result<(Vec<String
     for n in 0..plan.staff {
         let role = if n % 2 == 0 { Role::Moa } else { Role::Doctor };
         staff.push(
-            server::staff(
-                state,
-                clinic_id,
-                format!("staff{n}@send-bench.example"),
-                format!("Staff Member {n}"),
-                role,
-            )
-            .await?,
+            server::staff(state, clinic_id, format!("staff{n}@send-bench.example"), format!("Staff Member {n}"), role)
+                .await?,
         );
     }
     // Started through the store, concurrently, so they share commits.
     let starts = (0..plan.conversations).map(|n| {
         let author = &staff[n % staff.len()];
-        let actor = Actor::Staff {
-            id: author.id,
-            clinic_id,
-        };
+        let actor = Actor::Staff { id: author.id, clinic_id };
         let patient = OscarPatientRef {
             demographic_no: 1000 + n as u32,
-            name: PatientName {
-                last: format!("PATIENT{n}"),
-                first: "ALEX".into(),
-            },
+            name: PatientName { last: format!("PATIENT{n}"), first: "ALEX".into() },
         };
         let out = Outgoing {
             body: format!("Hello, this is the clinic about your visit ({n})."),
@@ -85,9 +73,7 @@ pub async fn setup(service: &Service, plan: &Plan) -> anyhow::Result<(Vec<String
         };
         conversations::start(&state.db, actor, patient, out, state.clock.now())
     });
-    let started = try_join_all(starts)
-        .await
-        .context("starting the conversations")?;
+    let started = try_join_all(starts).await.context("starting the conversations")?;
     let ids = started.iter().map(|s| s.conversation_id).collect();
     Ok((staff.into_iter().map(|s| s.token).collect(), ids))
 }
@@ -101,12 +87,7 @@ fn body(key: &str) -> String {
 }
 
 /// Runs the clients; fails on the first request that is not a 201.
-pub async fn run(
-    service: &Service,
-    plan: &Plan,
-    tokens: &[String],
-    conversations: &[i64],
-) -> anyhow::Result<Outcome> {
+pub async fn run(service: &Service, plan: &Plan, tokens: &[String], conversations: &[i64]) -> anyhow::Result<Outcome> {
     let conversations: Arc<Vec<i64>> = Arc::new(conversations.to_vec());
     let start = Instant::now();
     let window_start = start + plan.warm_up;
@@ -130,15 +111,10 @@ pub async fn run(
                 })
                 .to_string();
                 let began = Instant::now();
-                let (status, answer) = conn
-                    .post_json(&format!("/api/conversations/{id}/messages"), json)
-                    .await?;
+                let (status, answer) = conn.post_json(&format!("/api/conversations/{id}/messages"), json).await?;
                 let done = Instant::now();
                 if status != StatusCode::CREATED {
-                    bail!(
-                        "send {key} answered {status}: {}",
-                        String::from_utf8_lossy(&answer)
-                    );
+                    bail!("send {key} answered {status}: {}", String::from_utf8_lossy(&answer));
                 }
                 if began >= window_start && done <= window_end {
                     latencies.record(done - began);
@@ -156,12 +132,7 @@ pub async fn run(
     let cpu = cpu::Snapshot::take().summary_since(&cpu_start, plan.measure);
     let seq_end = server::change_seq(&service.state).await?;
 
-    let mut outcome = Outcome {
-        sent: 0,
-        latencies: Latencies::default(),
-        commits: seq_end - seq_start,
-        cpu,
-    };
+    let mut outcome = Outcome { sent: 0, latencies: Latencies::default(), commits: seq_end - seq_start, cpu };
     for client in clients {
         let (sent, latencies) = client.await.context("a client panicked")??;
         outcome.sent += sent;

@@ -21,13 +21,8 @@ pub struct ScratchDir {
 impl ScratchDir {
     /// A new empty directory under `parent`.
     pub fn new(parent: &Path, label: &str, keep: bool) -> anyhow::Result<ScratchDir> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_nanos();
-        let dir = parent.join(format!(
-            "cortico-bench-{label}-{}-{nanos}",
-            std::process::id()
-        ));
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+        let dir = parent.join(format!("cortico-bench-{label}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         if keep {
             eprintln!("bench: data in {}", dir.display());
@@ -70,14 +65,9 @@ impl Service {
 
 /// Opens the service on `dir` (SQLite, the service's own pragmas) without serving yet.
 pub async fn open(dir: &Path) -> anyhow::Result<App> {
-    let db_file = dir.join("cortico.db");
-    let config = AppConfig {
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
-        // The `serve` default.
-        read_connections: 8,
-        trust_proxy: false,
-    };
+    let mut config = AppConfig::new(dir.to_path_buf());
+    // The `serve` default.
+    config.read_connections = 8;
     App::open(&config).await
 }
 
@@ -86,7 +76,7 @@ pub async fn serve(app: App) -> anyhow::Result<Service> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     app.start_chores();
-    let App { state, shutdown } = app;
+    let App { state, shutdown, .. } = app;
     let router = http::router(state.clone());
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let stopped = tokio::spawn(async move {
@@ -97,25 +87,15 @@ pub async fn serve(app: App) -> anyhow::Result<Service> {
             eprintln!("bench: the server stopped: {err}");
         }
     });
-    Ok(Service {
-        state,
-        addr,
-        stop,
-        stopped,
-    })
+    Ok(Service { state, addr, stop, stopped })
 }
 
 /// Creates a clinic; returns its id.
 pub async fn clinic(state: &AppState, slug: &str) -> anyhow::Result<i64> {
-    Ok(clinics::create(
-        &state.db,
-        slug,
-        &format!("{slug} clinic"),
-        state.clock.now(),
-    )
-    .await
-    .context("creating the clinic")?
-    .id)
+    Ok(clinics::create(&state.db, slug, &format!("{slug} clinic"), state.clock.now())
+        .await
+        .context("creating the clinic")?
+        .id)
 }
 
 /// A staff member with a live session, made in the store as the API tests
@@ -133,13 +113,7 @@ fn password_hash() -> &'static str {
 }
 
 /// Creates a staff account and a session for it.
-pub async fn staff(
-    state: &AppState,
-    clinic_id: i64,
-    email: String,
-    name: String,
-    role: Role,
-) -> anyhow::Result<Staff> {
+pub async fn staff(state: &AppState, clinic_id: i64, email: String, name: String, role: Role) -> anyhow::Result<Staff> {
     let now = state.clock.now();
     let hash = password_hash().to_owned();
     let (id, token) = state
@@ -169,7 +143,5 @@ pub async fn staff(
 
 /// The change sequence number: it grows by one per committed write batch.
 pub async fn change_seq(state: &AppState) -> anyhow::Result<i64> {
-    cortico_service::store::lists::current_seq(state.db.read())
-        .await
-        .context("reading the change sequence")
+    cortico_service::store::lists::current_seq(state.db.read()).await.context("reading the change sequence")
 }

@@ -20,10 +20,7 @@ pub async fn single_row_commit_rate(dir: &Path, how_long: Duration) -> anyhow::R
         .connect()
         .await
         .context("opening the scratch database")?;
-    conn.execute(
-        "CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)",
-    )
-    .await?;
+    conn.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)").await?;
     let body = "x".repeat(200);
     let began = Instant::now();
     let mut commits = 0u64;

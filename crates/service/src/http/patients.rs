@@ -1,0 +1,65 @@
+//! Patients for staff: contact and identity details (for notifications and
+//! the portal's identity check), and unlocking a locked-out patient.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use cortico_protocol::api::{PatientDetails, PatientDetailsRequest};
+
+use super::error::ApiResult;
+use super::extract::{AppJson, AppPath, StaffAuth};
+use super::AppState;
+use crate::store::audit::{self, Record};
+use crate::store::patients;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/patients/{demographic_no}", get(get_patient))
+        .route("/api/patients/{demographic_no}/details", post(update_patient))
+        .route("/api/patients/{demographic_no}/unlock", post(unlock_patient))
+}
+
+/// `GET /api/patients/{demographic_no}`: what the service holds, including
+/// whether the patient can verify their identity and whether they are locked out.
+async fn get_patient(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    AppPath(demographic_no): AppPath<i64>,
+) -> ApiResult<AppJson<PatientDetails>> {
+    let details = patients::details(state.db.read(), auth.0.clinic_id, demographic_no).await?;
+    if let Ok(Some(p)) = patients::by_demographic_no(state.db.read(), auth.0.clinic_id, demographic_no).await {
+        let (record, now) = (Record::new(auth.actor(), "patient.view", Some(p.id), None), state.clock.now());
+        state.db.write_later(move |w| Box::pin(async move { audit::append(w, now, &[record]).await }));
+    }
+    Ok(AppJson(details))
+}
+
+/// `POST /api/patients/{demographic_no}/details`: sets contact and identity details.
+async fn update_patient(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    AppPath(demographic_no): AppPath<i64>,
+    AppJson(req): AppJson<PatientDetailsRequest>,
+) -> ApiResult<AppJson<PatientDetails>> {
+    patients::update_details(
+        &state.db,
+        auth.actor(),
+        demographic_no,
+        req,
+        &state.settings.secret_key,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(AppJson(patients::details(state.db.read(), auth.0.clinic_id, demographic_no).await?))
+}
+
+/// `POST /api/patients/{demographic_no}/unlock`: lets a locked-out patient try again.
+async fn unlock_patient(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    AppPath(demographic_no): AppPath<i64>,
+) -> ApiResult<StatusCode> {
+    patients::unlock(&state.db, auth.actor(), demographic_no, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
