@@ -68,6 +68,19 @@ ensure_node_packages() {
   fi
 }
 
+# The tests' SMTP server (aiosmtpd) lives in a virtual environment under tests/.
+ensure_python_tools() {
+  local venv=tests/.venv stamp=tests/.venv/.installed
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$venv"; }
+  fi
+  if [ ! -f "$stamp" ] || [ tests/requirements.txt -nt "$stamp" ]; then
+    say "installing the mail catcher's Python packages (tests/requirements.txt)"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+    touch "$stamp"
+  fi
+}
+
 ensure_browsers() {
   ensure_apt chromium chromium-driver firefox-esr
 }
@@ -184,20 +197,28 @@ start_server() {
 cmd_run() {
   build_extension >/dev/null
   build_native
+  ensure_python_tools
   trap stop_all EXIT INT TERM
   local data=.data/service
   mkdir -p "$data"
   local accounts
   accounts=$(target/server/cortico-service --data-dir "$data" seed-demo)
+  start_server mail-catcher tests/.venv/bin/python tests/mail/mail_catcher.py --http-port "${MAIL_PORT:-8025}"
+  local mail_url=$SERVER_URL
+  local smtp_port
+  smtp_port=$(grep -o 'smtp=127.0.0.1:[0-9]*' .data/mail-catcher.log.out | cut -d: -f2)
   start_server oscar-sim target/server/oscar-sim --port "${OSCAR_SIM_PORT:-8480}" --variant "${OSCAR_VARIANT:-classic}"
   local sim_url=$SERVER_URL
-  start_server cortico-service target/server/cortico-service --data-dir "$data" serve --bind "127.0.0.1:${CORTICO_PORT:-8470}"
+  start_server cortico-service target/server/cortico-service --data-dir "$data" serve --bind "127.0.0.1:${CORTICO_PORT:-8470}" \
+    --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-tls none --smtp-from "Lakeshore Family Health <no-reply@lakeshore.example>"
   local service_url=$SERVER_URL
   cat <<EOF
 
   Oscar simulator (${OSCAR_VARIANT:-classic} OSCAR):
     schedule   $sim_url/oscar/provider/providercontrol.jsp
     e-chart    $sim_url/oscar/casemgmt/forward.jsp?action=view&demographicNo=1001
+
+  Mail patients would receive: $mail_url
 
   Messaging service: $service_url  (API description: $service_url/openapi.json)
     data: $ROOT/$data (SQLite database, attachments, secret key)
@@ -216,6 +237,7 @@ EOF
 
 cmd_test() {
   ensure_browsers
+  ensure_python_tools
   build_extension
   say "native tests (protocol, service, simulator)"
   cargo test -q

@@ -29,22 +29,25 @@ async fn main() -> Result<()> {
     let mut config = AppConfig::new(cli.data_dir.clone());
     config.database_url = cli.database_url();
     config.read_connections = read_connections;
+    // Bind first: with port 0 the links in emails need the port actually taken.
+    let mut listener = None;
     if let Command::Serve(args) = &cli.command {
+        let bound = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
         config.trust_proxy = args.trust_proxy;
-        config.public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+        config.public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", bound.local_addr().unwrap_or(args.bind)));
         config.smtp = args.smtp.config();
+        listener = Some(bound);
     }
     let app = App::open(&config).await?;
     match cli.command {
-        Command::Serve(args) => serve(app, args.bind).await,
+        Command::Serve(_) => serve(app, listener.expect("bound above")).await,
         Command::Clinic(cmd) => clinic(&app, cmd).await,
         Command::Staff(cmd) => staff_command(&app, cmd).await,
         Command::SeedDemo(args) => seed_demo(&app, &config, args).await,
     }
 }
 
-async fn serve(app: App, bind: std::net::SocketAddr) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<()> {
     let addr = listener.local_addr()?;
     app.start_chores();
     let router = http::router(app.state.clone());

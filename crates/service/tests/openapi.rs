@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use cortico_protocol::api::{
     AttachmentInfo, AuditEntry, AuditPage, AuthorKind, ClinicInfo, ConversationDetail, ConversationPage,
-    ConversationState, ConversationSummary, ErrorBody, MarkReadRequest, Me, Member, MessageView, PatientSummary,
-    ReadStatus, Role, SendMessageRequest, SendMessageResponse, SignInRequest, SignInResponse, StartConversationRequest,
-    StreamUpdate, Tab, UnreadCount,
+    ConversationState, ConversationSummary, ErrorBody, MarkReadRequest, Me, Member, MessageView, PatientDetails,
+    PatientDetailsRequest, PatientSummary, ReadStatus, Role, SendMessageRequest, SendMessageResponse, SignInRequest,
+    SignInResponse, StartConversationRequest, StreamUpdate, Tab, UnreadCount,
 };
 use cortico_protocol::{OscarPatientRef, PatientName};
 use serde_json::{json, Value};
@@ -267,7 +267,9 @@ fn authentication_matches_the_handlers() {
     let doc = document();
     let ops = operations(&doc);
     for route in router_routes() {
-        let op = ops[&(route.path.clone(), route.method.clone())];
+        let Some(&op) = ops.get(&(route.path.clone(), route.method.clone())) else {
+            panic!("{} {} is not documented", route.method, route.path);
+        };
         let security = op.get("security").unwrap_or(&doc["security"]);
         let bearer = security.as_array().is_some_and(|reqs| reqs.iter().any(|r| r.get("bearerAuth").is_some()));
         let needs_auth = handler_requires_auth(&route);
@@ -626,6 +628,44 @@ fn samples() -> Vec<(&'static str, Value)> {
             }),
         ),
         ("AuditPage", v(&AuditPage { items: vec![], next_before: None })),
+        (
+            "PatientDetails",
+            v(&PatientDetails {
+                demographic_no: 1042,
+                first_name: "John".into(),
+                last_name: "Smith".into(),
+                email: Some("john@example.org".into()),
+                phone: Some("555-0100".into()),
+                can_verify_identity: true,
+                locked: false,
+                failed_checks: 0,
+            }),
+        ),
+        (
+            "PatientDetails",
+            v(&PatientDetails {
+                demographic_no: 7,
+                first_name: String::new(),
+                last_name: "Li".into(),
+                email: None,
+                phone: None,
+                can_verify_identity: false,
+                locked: true,
+                failed_checks: 6,
+            }),
+        ),
+        (
+            "PatientDetailsRequest",
+            v(&PatientDetailsRequest {
+                first_name: Some("John".into()),
+                last_name: Some("Smith".into()),
+                email: Some("john@example.org".into()),
+                phone: Some("555-0100".into()),
+                health_card_number: Some("1234567890AB".into()),
+                date_of_birth: Some("1980-04-30".into()),
+            }),
+        ),
+        ("PatientDetailsRequest", v(&PatientDetailsRequest::default())),
         ("Health", json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })),
     ]
 }

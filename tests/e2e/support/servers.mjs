@@ -39,7 +39,7 @@ export class Server {
 
 /** Spawns `bin args…` and resolves once it prints its URL. */
 export async function startServer(bin, args, { env = {}, name = bin } = {}) {
-  const child = spawn(path.join(BIN_DIR, bin), args, {
+  const child = spawn(path.isAbsolute(bin) ? bin : path.join(BIN_DIR, bin), args, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,15 +48,15 @@ export async function startServer(bin, args, { env = {}, name = bin } = {}) {
     stderr += d;
     if (process.env.E2E_VERBOSE) process.stderr.write(`[${name}] ${d}`);
   });
-  const url = await new Promise((resolve, reject) => {
+  const { url, line } = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${stderr}`)), 30000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      const m = out.match(/listening on (http:\/\/[^\s]+)[^\n]*/);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: m[1], line: m[0] });
       }
     });
     child.once('exit', (code) => {
@@ -65,6 +65,7 @@ export async function startServer(bin, args, { env = {}, name = bin } = {}) {
     });
   });
   const server = new Server(child, url, name);
+  server.line = line;
   Object.defineProperty(server, 'stderr', { get: () => stderr });
   return server;
 }
@@ -99,7 +100,7 @@ export const STAFF_PASSWORD = 'synthetic-test-password';
  * The messaging service on a fresh data directory, with one clinic
  * ("medicalclinic") and a doctor and an MOA whose password is STAFF_PASSWORD.
  */
-export async function startService({ dataDir = tempDir('cortico-service-'), env = {}, extra = [] } = {}) {
+export async function startService({ dataDir = tempDir('cortico-service-'), env = {}, extra = [], mail } = {}) {
   const fresh = !(await import('node:fs')).existsSync(path.join(dataDir, 'cortico.db'));
   if (fresh) {
     await serviceCli(dataDir, ['clinic', 'create', '--slug', 'medicalclinic', '--name', 'Lakeshore Family Health']);
@@ -111,7 +112,8 @@ export async function startService({ dataDir = tempDir('cortico-service-'), env 
       await serviceCli(dataDir, ['staff', 'create', '--clinic', 'medicalclinic', '--email', email, '--name', name, '--role', role, '--provider-no', provider], { CORTICO_PASSWORD: STAFF_PASSWORD });
     }
   }
-  const server = await startServer('cortico-service', ['--data-dir', dataDir, 'serve', '--bind', '127.0.0.1:0', ...extra], { env, name: 'cortico-service' });
+  const smtp = mail ? ['--smtp-host', '127.0.0.1', '--smtp-port', String(mail.smtpPort), '--smtp-tls', 'none', '--smtp-from', 'Lakeshore Family Health <no-reply@lakeshore.example>'] : [];
+  const server = await startServer('cortico-service', ['--data-dir', dataDir, 'serve', '--bind', '127.0.0.1:0', ...smtp, ...extra], { env, name: 'cortico-service' });
   return Object.assign(server, {
     dataDir,
     doctor: { clinic: 'medicalclinic', email: 'helen.marchetti@lakeshore.example', password: STAFF_PASSWORD, name: 'Dr. Helen Marchetti' },
@@ -138,4 +140,30 @@ export async function apiClient(service, who) {
     return { status: r.status, body: text ? JSON.parse(text) : null };
   };
   return { token, get: (p) => call('GET', p), post: (p, json) => call('POST', p, json) };
+}
+
+/**
+ * The local mail catcher (a real SMTP server, tests/mail/mail_catcher.py).
+ * `waitForMail(to, { subject })` returns the next mail to that address.
+ */
+export async function startMailCatcher() {
+  const python = path.join(ROOT, 'tests/.venv/bin/python');
+  const server = await startServer(python, [path.join(ROOT, 'tests/mail/mail_catcher.py')], { name: 'mail-catcher' });
+  server.smtpPort = Number(server.line.match(/smtp=127\.0\.0\.1:(\d+)/)[1]);
+  const messages = async () => (await fetch(`${server.url}/messages`)).json();
+  const seen = new Set();
+  /** The next mail to `to` not returned before (and matching `subject`). */
+  const waitForMail = async (to, { subject = /./, timeout = 15000 } = {}) => {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const mail = (await messages()).find((m) => !seen.has(m.id) && m.to.includes(to) && subject.test(m.subject));
+      if (mail) {
+        seen.add(mail.id);
+        return mail;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no mail to ${to} matching ${subject} within ${timeout} ms`);
+  };
+  return Object.assign(server, { messages, waitForMail });
 }

@@ -78,6 +78,8 @@ async fn main() -> anyhow::Result<()> {
     let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     let runs = |part| args.only.is_empty() || args.only.contains(&part);
     let began = Instant::now();
+    // The machine may be shared: say how busy it was.
+    eprintln!("bench: load average at start: {}", load_average());
     if runs(Part::Sqlite) {
         sqlite_reference(&args, &parent).await?;
     }
@@ -87,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
     if runs(Part::Reads) {
         lists(&args, &parent).await?;
     }
-    eprintln!("bench: done in {:.0} s", began.elapsed().as_secs_f64());
+    eprintln!("bench: done in {:.0} s; load average at the end: {}", began.elapsed().as_secs_f64(), load_average());
     Ok(())
 }
 
@@ -183,4 +185,11 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
     service.stop().await;
     eprintln!("bench: the writer caught up {} ms after the last read", flush.elapsed().as_millis());
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages (Linux), to judge a noisy run.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }

@@ -62,7 +62,7 @@ impl Snapshot {
         }
         let share = |d: Duration| 100.0 * d.as_secs_f64() / wall.as_secs_f64();
         let mut kinds: Vec<_> = by_kind.into_iter().collect();
-        kinds.sort_by(|a, b| b.1.cmp(&a.1));
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
         let parts: Vec<String> = kinds.iter().map(|(k, d)| format!("{k} {:.0}%", share(*d))).collect();
         format!(
             "CPU {:.0}% of one core ({}; busiest SQLite thread {:.0}%)",

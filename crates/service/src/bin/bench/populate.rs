@@ -241,10 +241,62 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
         let done = conn.execute(sql.as_str()).await.with_context(|| format!("inserting {what}"))?;
         eprintln!("bench:   {what}: {} rows in {:.1} s", done.rows_affected(), began.elapsed().as_secs_f64());
     }
+    check(&mut conn).await?;
     let began = Instant::now();
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
     eprintln!("bench:   checkpoint in {:.1} s", began.elapsed().as_secs_f64());
     conn.close().await?;
+    Ok(())
+}
+
+/// Checks that the denormalised columns agree with the rows they summarise,
+/// as the service keeps them; fails loudly otherwise.
+async fn check(conn: &mut SqliteConnection) -> anyhow::Result<()> {
+    let began = Instant::now();
+    let checks = [
+        (
+            "conversations whose last message is not their newest",
+            "SELECT COUNT(*) FROM conversations c JOIN messages m ON m.id = c.last_message_id
+             WHERE m.conversation_id <> c.id OR m.created_at <> c.last_message_at
+                OR m.id <> (SELECT MAX(id) FROM messages WHERE conversation_id = c.id)
+                OR c.last_author <> CASE WHEN m.author_staff_id IS NULL THEN 'patient' ELSE 'staff' END",
+        ),
+        (
+            "conversations with needs_reply wrong",
+            "SELECT COUNT(*) FROM conversations
+             WHERE needs_reply <> CASE WHEN state = 'open' AND last_author = 'patient' THEN 1 ELSE 0 END",
+        ),
+        (
+            "members whose last_message_at differs from the conversation's",
+            "SELECT COUNT(*) FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+             WHERE m.last_message_at <> c.last_message_at",
+        ),
+        (
+            "staff authors who are not members",
+            "SELECT COUNT(*) FROM (SELECT DISTINCT conversation_id, author_staff_id FROM messages
+                                   WHERE author_staff_id IS NOT NULL) a
+             WHERE NOT EXISTS (SELECT 1 FROM conversation_members m
+                               WHERE m.conversation_id = a.conversation_id AND m.staff_id = a.author_staff_id)",
+        ),
+        (
+            "read markers behind the reader's own messages or past the end",
+            "SELECT COUNT(*) FROM read_state r JOIN conversations c ON c.id = r.conversation_id
+             WHERE r.last_read_message_id > c.last_message_id
+                OR r.last_read_message_id < COALESCE((SELECT MAX(id) FROM messages
+                    WHERE conversation_id = r.conversation_id AND author_staff_id = r.staff_id), 0)",
+        ),
+        (
+            "messages without an idempotency key",
+            "SELECT (SELECT COUNT(*) FROM messages) - (SELECT COUNT(*) FROM idempotency_keys)",
+        ),
+        ("rows breaking a foreign key", "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+    ];
+    for (what, sql) in checks {
+        let wrong: i64 =
+            sqlx::query_scalar(sql).fetch_one(&mut *conn).await.with_context(|| format!("checking {what}"))?;
+        anyhow::ensure!(wrong == 0, "the generated data has {wrong} {what}");
+    }
+    eprintln!("bench:   consistency checked in {:.1} s", began.elapsed().as_secs_f64());
     Ok(())
 }
 

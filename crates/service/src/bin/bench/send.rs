@@ -74,6 +74,22 @@ pub async fn setup(service: &Service, plan: &Plan) -> anyhow::Result<(Vec<String
         conversations::start(&state.db, actor, patient, out, state.clock.now())
     });
     let started = try_join_all(starts).await.context("starting the conversations")?;
+    // Patients with an email on file, so every send queues (or coalesces
+    // into) a notification as it does in a clinic. No relay is configured:
+    // they wait in the outbox, at most one per conversation.
+    state
+        .db
+        .write(move |w| {
+            Box::pin(async move {
+                sqlx::query("UPDATE patients SET email = 'patient' || id || '@mail.example' WHERE clinic_id = $1")
+                    .bind(clinic_id)
+                    .execute(&mut w.conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .context("giving the patients an email address")?;
     let ids = started.iter().map(|s| s.conversation_id).collect();
     Ok((staff.into_iter().map(|s| s.token).collect(), ids))
 }
