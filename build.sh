@@ -125,7 +125,7 @@ build_extension() {
   rm -rf "$DIST"
   mkdir -p "$DIST/pkg" "$DIST/icons"
   cp manifest.json "$DIST/"
-  cp extension/*.js "$DIST/"
+  cp extension/*.js extension/config.json "$DIST/"
   cp static/*.html static/logo.svg "$DIST/"
   cp static/icons/*.png "$DIST/icons/"
   for name in launcher panel; do

@@ -22,14 +22,32 @@ const STREAM_IDLE_CLOSE_MS = 30000;
 // ---------------------------------------------------------------------------
 // Settings and session
 
-async function serviceUrl() {
-  const { serviceUrl } = await api.storage.local.get('serviceUrl');
-  return (serviceUrl || DEFAULT_SERVICE_URL).replace(/\/+$/, '');
+// A clinic's IT can ship the extension preconfigured: config.json in the
+// package ({"serviceUrl": "https://…"}) is the default until the options
+// page sets another address.
+let packaged;
+async function packagedConfig() {
+  packaged ??= fetch(api.runtime.getURL('config.json'))
+    .then((r) => (r.ok ? r.json() : {}))
+    .catch(() => ({}));
+  return packaged;
 }
 
+async function serviceUrl() {
+  const { serviceUrl } = await api.storage.local.get('serviceUrl');
+  const fallback = (await packagedConfig()).serviceUrl || DEFAULT_SERVICE_URL;
+  return (serviceUrl || fallback).replace(/\/+$/, '');
+}
+
+// Kept in memory too: every request needs it, and storage reads cost a few ms.
+let sessionCache;
+
 async function getSession() {
-  const { session } = await api.storage.local.get('session');
-  return session ?? null;
+  if (sessionCache === undefined) {
+    const { session } = await api.storage.local.get('session');
+    sessionCache = session ?? null;
+  }
+  return sessionCache;
 }
 
 /** What content scripts may know about the session: never the token. */
@@ -39,6 +57,7 @@ function publicSession(session) {
 }
 
 async function setSession(session) {
+  sessionCache = session;
   await api.storage.local.set({ session });
   broadcast({ type: 'session', session: publicSession(session) });
 }
@@ -367,8 +386,18 @@ api.runtime.onConnect.addListener(async (port) => {
     ports.delete(port);
     if (ports.size === 0) idleTimer = setTimeout(() => ports.size === 0 && stopStream(), STREAM_IDLE_CLOSE_MS);
   });
-  // Tabs ping every 20 s; each message keeps a Chrome service worker awake.
-  port.onMessage.addListener(() => {});
+  // Requests come over the port too (cheaper than a one-off message each);
+  // pings every 20 s keep a Chrome service worker awake.
+  port.onMessage.addListener((msg) => {
+    if (typeof msg?.id !== 'number') return;
+    answer(msg).then((result) => {
+      try {
+        port.postMessage({ type: 'reply', id: msg.id, result });
+      } catch (_) {
+        // The tab went away meanwhile.
+      }
+    });
+  });
   const session = await getSession();
   const cached = (await api.storage.session?.get('unread'))?.unread;
   port.postMessage({
@@ -404,11 +433,17 @@ const handlers = {
   },
 };
 
-api.runtime.onMessage.addListener((msg, _sender, reply) => {
+/** Runs a request; never rejects. */
+function answer(msg) {
   const handler = handlers[msg?.type];
-  if (!handler) return false;
-  Promise.resolve()
+  if (!handler) return Promise.resolve({ ok: false, status: 0, body: { code: 'internal', message: `unknown request ${msg?.type}` } });
+  return Promise.resolve()
     .then(() => handler(msg))
-    .then(reply, (err) => reply({ ok: false, status: 0, body: { code: 'internal', message: String(err?.message ?? err) } }));
+    .catch((err) => ({ ok: false, status: 0, body: { code: 'internal', message: String(err?.message ?? err) } }));
+}
+
+api.runtime.onMessage.addListener((msg, _sender, reply) => {
+  if (!handlers[msg?.type]) return false;
+  answer(msg).then(reply);
   return true; // answer asynchronously
 });

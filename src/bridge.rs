@@ -89,12 +89,62 @@ fn js_message(err: &JsValue) -> String {
     js_sys::Reflect::get(err, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{err:?}"))
 }
 
+thread_local! {
+    /// The open update port, also used for requests (cheaper than a
+    /// one-off `sendMessage` each), and the requests waiting for a reply.
+    static PORT: std::cell::RefCell<Option<Port>> = const { std::cell::RefCell::new(None) };
+    static PENDING: std::cell::RefCell<std::collections::HashMap<u32, js_sys::Function>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
 async fn raw(msg: &impl Serialize) -> Result<JsValue, ClientError> {
     // Plain objects, not `Map`s: Chrome passes messages as JSON.
     let msg = msg
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| ClientError::Decode(e.to_string()))?;
-    send_message(&msg).await.map_err(|e| ClientError::Extension(js_message(&e)))
+    let Some(port) = PORT.with(|p| p.borrow().clone()) else {
+        return send_message(&msg).await.map_err(|e| ClientError::Extension(js_message(&e)));
+    };
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        id
+    });
+    let _ = js_sys::Reflect::set(&msg, &"id".into(), &JsValue::from(id));
+    let reply = js_sys::Promise::new(&mut |resolve, _reject| {
+        PENDING.with(|p| p.borrow_mut().insert(id, resolve));
+    });
+    port.post_message(&msg);
+    let result =
+        wasm_bindgen_futures::JsFuture::from(reply).await.map_err(|e| ClientError::Extension(js_message(&e)))?;
+    if result.is_undefined() {
+        // The port closed before the answer came (the background restarted).
+        return Err(ClientError::Extension("the extension's background restarted; try again".into()));
+    }
+    Ok(result)
+}
+
+/// Routes a `reply` message to the request waiting for it; true when it was one.
+fn take_reply(msg: &JsValue) -> bool {
+    let kind = js_sys::Reflect::get(msg, &"type".into()).ok().and_then(|t| t.as_string());
+    if kind.as_deref() != Some("reply") {
+        return false;
+    }
+    let id = js_sys::Reflect::get(msg, &"id".into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
+    let result = js_sys::Reflect::get(msg, &"result".into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(resolve) = id.and_then(|id| PENDING.with(|p| p.borrow_mut().remove(&id))) {
+        let _ = resolve.call1(&JsValue::NULL, &result);
+    }
+    true
+}
+
+/// Fails every request still waiting (their port is gone).
+fn fail_pending() {
+    let waiting: Vec<js_sys::Function> = PENDING.with(|p| p.borrow_mut().drain().map(|(_, f)| f).collect());
+    for resolve in waiting {
+        let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    }
 }
 
 fn error_body(value: &JsValue) -> Option<ErrorBody> {
@@ -201,8 +251,13 @@ fn open_port(handler: std::rc::Rc<dyn Fn(JsValue)>) {
     let Ok(port) = runtime_connect(&info) else {
         return;
     };
+    PORT.with(|p| *p.borrow_mut() = Some(port.clone()));
     let h = handler.clone();
-    let on_message = Closure::<dyn Fn(JsValue)>::new(move |msg| h(msg));
+    let on_message = Closure::<dyn Fn(JsValue)>::new(move |msg: JsValue| {
+        if !take_reply(&msg) {
+            h(msg)
+        }
+    });
     port.on_message().add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
 
@@ -216,6 +271,8 @@ fn open_port(handler: std::rc::Rc<dyn Fn(JsValue)>) {
     beat.forget();
 
     let on_disconnect = Closure::<dyn Fn()>::new(move || {
+        PORT.with(|p| *p.borrow_mut() = None);
+        fail_pending();
         if let Some(w) = web_sys::window() {
             w.clear_interval_with_handle(timer);
         }

@@ -81,6 +81,8 @@ pub fn Composer(target: Target) -> impl IntoView {
     let key = StoredValue::new(target.draft_key());
     let target = StoredValue::new(target);
     let file_input = NodeRef::<leptos::html::Input>::new();
+    let text_ref = NodeRef::<leptos::html::Textarea>::new();
+    util::sync_textarea(text_ref, text);
     // Every edit bumps this; a save fires only if no newer edit followed.
     let edits = StoredValue::new(0_u64);
 
@@ -212,7 +214,7 @@ pub fn Composer(target: Target) -> impl IntoView {
                 maxlength=MAX_MESSAGE_CHARS.to_string()
                 aria-label=t(lang, Msg::WriteMessage)
                 placeholder=t(lang, Msg::WriteMessage)
-                prop:value=move || text.get()
+                node_ref=text_ref
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>

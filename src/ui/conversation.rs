@@ -26,6 +26,21 @@ pub fn ConversationView(
     let error = RwSignal::new(None::<ClientError>);
     let marked_up_to = StoredValue::new(0_i64);
 
+    // Read means seen: only mark it read while the tab is in front and
+    // focused, and again when staff come back to it.
+    let last_shown = StoredValue::new(0_i64);
+    let mark_if_seen = move || {
+        let (Some(last), Some(marked)) = (last_shown.try_get_value(), marked_up_to.try_get_value()) else { return };
+        if last <= marked || !page_is_seen() {
+            return;
+        }
+        marked_up_to.try_set_value(last);
+        leptos::task::spawn_local(async move {
+            let read = MarkReadRequest { up_to_message_id: last };
+            let _ = bridge::post_empty(&format!("/api/conversations/{id}/read"), Some(&read)).await;
+        });
+    };
+    let _focus = window_event_listener(leptos::ev::focus, move |_| mark_if_seen());
     let load = move || {
         leptos::task::spawn_local(async move {
             match bridge::get::<ConversationDetail>(&format!("/api/conversations/{id}")).await {
@@ -36,14 +51,8 @@ pub fn ConversationView(
                         return;
                     }
                     error.try_set(None);
-                    if last > marked_up_to.try_get_value().unwrap_or(i64::MAX) {
-                        marked_up_to.try_set_value(last);
-                        let _ = bridge::post_empty(
-                            &format!("/api/conversations/{id}/read"),
-                            Some(&MarkReadRequest { up_to_message_id: last }),
-                        )
-                        .await;
-                    }
+                    last_shown.try_set_value(last);
+                    mark_if_seen();
                 }
                 Err(e) => {
                     error.try_set(Some(e));
@@ -101,6 +110,13 @@ pub fn ConversationView(
             <Composer target=Target::Conversation(id)/>
         </Dialog>
     }
+}
+
+/// True when the page is in front and focused: what is on screen is seen.
+fn page_is_seen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible && d.has_focus().unwrap_or(false))
 }
 
 /// One message: author, time, text, files, and for staff messages the read status.

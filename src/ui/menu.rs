@@ -14,12 +14,20 @@ pub fn Menu() -> impl IntoView {
     let store = store();
     let lang = lang();
     let menu_ref = NodeRef::<leptos::html::Div>::new();
-    // Keyboard users land on the first item.
+    // Keyboard users land on the first item, again when the items change
+    // (after the render that follows the change, hence the timeout).
     Effect::new(move |_| {
-        let first = menu_ref.get().and_then(|m| m.query_selector("button").ok().flatten());
-        if let Some(b) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = b.focus();
-        }
+        store.ready.track();
+        store.session.track();
+        set_timeout(
+            move || {
+                let first = menu_ref.get_untracked().and_then(|m| m.query_selector("button").ok().flatten());
+                if let Some(b) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = b.focus();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
@@ -32,6 +40,9 @@ pub fn Menu() -> impl IntoView {
     view! {
         <div class="popover menu" role="menu" aria-label=t(lang, Msg::MenuLabel) node_ref=menu_ref>
             {move || {
+                if !store.ready.get() {
+                    return view! { <p class="menu-loading">{t(lang, Msg::Loading)}</p> }.into_any();
+                }
                 let s = session.get();
                 match s.state {
                     SessionState::SignedIn => {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use super::state::Session;
-use super::{error_text, lang, store, Dialog, View};
+use super::{error_text, lang, store, util, Dialog, View};
 use crate::bridge::{self, ClientError, Simple};
 use crate::i18n::{t, Msg};
 
@@ -27,6 +27,10 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let (clinic_ref, email_ref, password_ref) = (NodeRef::new(), NodeRef::new(), NodeRef::new());
+    util::sync_input(clinic_ref, clinic);
+    util::sync_input(email_ref, email);
+    util::sync_input(password_ref, password);
     let reason = store.sign_in_reason;
 
     let submit = move |ev: web_sys::SubmitEvent| {
@@ -74,18 +78,18 @@ pub fn SignIn() -> impl IntoView {
                 <label>
                     <span>{t(lang, Msg::ClinicName)}</span>
                     <input type="text" name="clinic" autocomplete="organization" autocapitalize="none" spellcheck="false" required
-                        prop:value=move || clinic.get() on:input=move |ev| clinic.set(event_target_value(&ev))/>
+                        node_ref=clinic_ref on:input=move |ev| clinic.set(event_target_value(&ev))/>
                     <small class="hint">{t(lang, Msg::ClinicNameHint)}</small>
                 </label>
                 <label>
                     <span>{t(lang, Msg::Email)}</span>
                     <input type="email" name="email" autocomplete="username" required
-                        prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                        node_ref=email_ref on:input=move |ev| email.set(event_target_value(&ev))/>
                 </label>
                 <label>
                     <span>{t(lang, Msg::Password)}</span>
                     <input type="password" name="password" autocomplete="current-password" required
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                        node_ref=password_ref on:input=move |ev| password.set(event_target_value(&ev))/>
                 </label>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>

@@ -150,6 +150,8 @@ pub struct Store {
     pub toast: RwSignal<Option<String>>,
     /// Why the user is asked to sign in (e.g. the session expired).
     pub sign_in_reason: RwSignal<Option<String>>,
+    /// The background has said who is signed in (until then menus would guess).
+    pub ready: RwSignal<bool>,
 }
 
 impl Store {
@@ -167,6 +169,7 @@ impl Store {
             lists: RwSignal::new(Vec::new()),
             toast: RwSignal::new(None),
             sign_in_reason: RwSignal::new(None),
+            ready: RwSignal::new(false),
         }
     }
 
@@ -184,6 +187,7 @@ impl Store {
         match msg {
             PortMessage::Hello { session, unread, online, outbox } => {
                 self.set_session(session);
+                self.ready.set(true);
                 self.unread.set(unread);
                 self.online.set(online);
                 self.outbox.set(outbox);

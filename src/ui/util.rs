@@ -11,12 +11,50 @@ fn locale(lang: Lang) -> &'static str {
     }
 }
 
-fn options(pairs: &[(&str, &str)]) -> JsValue {
+fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
     let o = js_sys::Object::new();
     for (k, v) in pairs {
         let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
     }
-    o.into()
+    o
+}
+
+/// The date and time formats the views use.
+#[derive(Clone, Copy)]
+enum Format {
+    Clock,
+    MonthDay,
+    Numeric,
+    Full,
+}
+
+thread_local! {
+    /// Building an `Intl.DateTimeFormat` is slow; a list of 100 rows would
+    /// build 100. Each format is built once per language.
+    static FORMATS: std::cell::RefCell<Vec<((u8, u8), js_sys::Function)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn format(ms: i64, lang: Lang, which: Format) -> String {
+    let key = (lang as u8, which as u8);
+    let f = FORMATS.with(|cache| {
+        if let Some((_, f)) = cache.borrow().iter().find(|(k, _)| *k == key) {
+            return f.clone();
+        }
+        let opts = match which {
+            Format::Clock => options(&[("hour", "numeric"), ("minute", "2-digit")]),
+            Format::MonthDay => options(&[("month", "short"), ("day", "numeric")]),
+            Format::Numeric => options(&[("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
+            Format::Full => {
+                options(&[("month", "short"), ("day", "numeric"), ("hour", "numeric"), ("minute", "2-digit")])
+            }
+        };
+        let locales = js_sys::Array::of1(&JsValue::from_str(locale(lang)));
+        let f = js_sys::Intl::DateTimeFormat::new(&locales, &opts).format();
+        cache.borrow_mut().push((key, f.clone()));
+        f
+    });
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    f.call1(&JsValue::NULL, &date).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
 /// "2:05 p.m." for today, "Nov 3" this year, "2025-11-03" before.
@@ -27,27 +65,17 @@ pub fn short_time(ms: i64, lang: Lang) -> String {
         && date.get_month() == now.get_month()
         && date.get_date() == now.get_date();
     if same_day {
-        date.to_locale_time_string_with_options(locale(lang), &options(&[("hour", "numeric"), ("minute", "2-digit")]))
-            .into()
+        format(ms, lang, Format::Clock)
     } else if date.get_full_year() == now.get_full_year() {
-        date.to_locale_date_string(locale(lang), &options(&[("month", "short"), ("day", "numeric")])).into()
+        format(ms, lang, Format::MonthDay)
     } else {
-        date.to_locale_date_string(
-            locale(lang),
-            &options(&[("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
-        )
-        .into()
+        format(ms, lang, Format::Numeric)
     }
 }
 
 /// Date and time, for message headers.
 pub fn long_time(ms: i64, lang: Lang) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    date.to_locale_string(
-        locale(lang),
-        &options(&[("month", "short"), ("day", "numeric"), ("hour", "numeric"), ("minute", "2-digit")]),
-    )
-    .into()
+    format(ms, lang, Format::Full)
 }
 
 /// "1.2 MB".
@@ -98,4 +126,33 @@ pub fn save_file(name: &str, base64: &str, media_type: &str) -> Result<(), JsVal
     });
     window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000)?;
     Ok(())
+}
+
+/// Keeps a text box's content equal to `value`. Written through the DOM
+/// setter instead of leptos' `prop:value`, which uses `Reflect.set`: in
+/// Firefox content scripts that lands on the wrapper of the element and the
+/// page never shows it.
+pub fn sync_textarea(node: leptos::prelude::NodeRef<leptos::html::Textarea>, value: leptos::prelude::RwSignal<String>) {
+    use leptos::prelude::*;
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(el) = node.get() {
+            if el.value() != v {
+                el.set_value(&v);
+            }
+        }
+    });
+}
+
+/// [`sync_textarea`] for an input.
+pub fn sync_input(node: leptos::prelude::NodeRef<leptos::html::Input>, value: leptos::prelude::RwSignal<String>) {
+    use leptos::prelude::*;
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(el) = node.get() {
+            if el.value() != v {
+                el.set_value(&v);
+            }
+        }
+    });
 }

@@ -34,7 +34,8 @@ async fn main() -> Result<()> {
     if let Command::Serve(args) = &cli.command {
         let bound = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
         config.trust_proxy = args.trust_proxy;
-        config.public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", bound.local_addr().unwrap_or(args.bind)));
+        config.public_url =
+            args.public_url.clone().unwrap_or_else(|| format!("http://{}", bound.local_addr().unwrap_or(args.bind)));
         config.smtp = args.smtp.config();
         listener = Some(bound);
     }

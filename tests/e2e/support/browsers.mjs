@@ -5,6 +5,8 @@
 // inside the plug-in's shadow root.
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+import { cpSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { EXTENSION_DIR, tempDir } from './servers.mjs';
 
 export const HOST = '#cortico-plugin-host';
@@ -13,8 +15,20 @@ const FIREFOX_UUID = '6b1f3c1e-0c2a-4f6e-9d7b-2f3c4d5e6f70';
 
 export const BROWSERS = (process.env.E2E_BROWSERS ?? 'chromium,firefox').split(',');
 
+/**
+ * A copy of the built extension preconfigured for `serviceUrl` (the
+ * config.json a clinic's IT would ship), so no options page is needed.
+ */
+export function configuredExtension(serviceUrl) {
+  const dir = tempDir('cortico-extension-');
+  cpSync(EXTENSION_DIR, dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ serviceUrl }));
+  return dir;
+}
+
 /** Launches `name` ("chromium" or "firefox") with the built extension. */
-export async function launch(name, { extensionDir = EXTENSION_DIR, locale } = {}) {
+export async function launch(name, { extensionDir = EXTENSION_DIR, locale, serviceUrl } = {}) {
+  if (serviceUrl) extensionDir = configuredExtension(serviceUrl);
   if (name === 'chromium') {
     const args = [
       `--disable-extensions-except=${extensionDir}`,
@@ -121,6 +135,16 @@ export class Tab {
     this.browser = browser;
     this.page = page;
     this.shadow = shadowSelector;
+    // E2E_CONSOLE=1 shows what the page and the plug-in print (debugging).
+    if (process.env.E2E_CONSOLE) {
+      page.on('console', (m) => console.error(`[${browser.name} console] ${typeof m.text === 'function' ? m.text() : m}`));
+      page.on('pageerror', (e) => console.error(`[${browser.name} error] ${e.message ?? e}`));
+    }
+  }
+
+  /** Brings the tab to the front, as the user looking at it. */
+  async focus() {
+    await this.page.bringToFront();
   }
 
   async goto(url) {
@@ -198,6 +222,55 @@ export class Tab {
 
   async press(key) {
     await this.page.keyboard.press(key);
+  }
+
+  /** Replaces the value of an input inside the shadow root by typing, as a user would. */
+  async fill(inner, value) {
+    await this.evaluate(({ host, inner }) => {
+      const el = document.querySelector(host).shadowRoot.querySelector(inner);
+      el.focus();
+      el.value = '';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, { host: HOST, inner });
+    await this.page.keyboard.type(value);
+  }
+
+  /** Chooses files in a file input inside the shadow root. */
+  async setFiles(inner, paths) {
+    if (this.browser.name === 'chromium') {
+      await this.page.locator(this.shadow(inner)).setInputFiles(paths);
+    } else {
+      const handle = await this.page.$(this.shadow(inner));
+      await handle.uploadFile(...paths);
+      await handle.dispose();
+    }
+  }
+
+  /** Waits until the text of `inner` matches `pattern`; returns it. */
+  async waitForMatch(inner, pattern, { timeout = 10000 } = {}) {
+    return this.waitFor(
+      ({ host, inner, source, flags }) => {
+        const els = document.querySelector(host)?.shadowRoot?.querySelectorAll(inner) ?? [];
+        const re = new RegExp(source, flags);
+        for (const el of els) if (re.test(el.textContent)) return el.textContent.trim();
+        return null;
+      },
+      { host: HOST, inner, source: pattern.source, flags: pattern.flags },
+      { timeout, message: `${inner} to match ${pattern}` },
+    );
+  }
+
+  /** The unread badge number, or null when hidden. */
+  badge() {
+    return this.evaluate((host) => {
+      const b = document.querySelector(host)?.shadowRoot?.querySelector('.badge');
+      return b && !b.hidden ? Number(b.dataset.count) : null;
+    }, HOST);
+  }
+
+  /** Number of elements matching `inner` in the shadow root. */
+  count(inner) {
+    return this.evaluate(({ host, inner }) => document.querySelector(host)?.shadowRoot?.querySelectorAll(inner).length ?? 0, { host: HOST, inner });
   }
 
   /** Text of elements inside the shadow root (empty list when none). */

@@ -100,7 +100,7 @@ export const STAFF_PASSWORD = 'synthetic-test-password';
  * The messaging service on a fresh data directory, with one clinic
  * ("medicalclinic") and a doctor and an MOA whose password is STAFF_PASSWORD.
  */
-export async function startService({ dataDir = tempDir('cortico-service-'), env = {}, extra = [], mail } = {}) {
+export async function startService({ dataDir = tempDir('cortico-service-'), env = {}, extra = [], mail, port = 0 } = {}) {
   const fresh = !(await import('node:fs')).existsSync(path.join(dataDir, 'cortico.db'));
   if (fresh) {
     await serviceCli(dataDir, ['clinic', 'create', '--slug', 'medicalclinic', '--name', 'Lakeshore Family Health']);
@@ -113,9 +113,11 @@ export async function startService({ dataDir = tempDir('cortico-service-'), env 
     }
   }
   const smtp = mail ? ['--smtp-host', '127.0.0.1', '--smtp-port', String(mail.smtpPort), '--smtp-tls', 'none', '--smtp-from', 'Lakeshore Family Health <no-reply@lakeshore.example>'] : [];
-  const server = await startServer('cortico-service', ['--data-dir', dataDir, 'serve', '--bind', '127.0.0.1:0', ...smtp, ...extra], { env, name: 'cortico-service' });
+  const server = await startServer('cortico-service', ['--data-dir', dataDir, 'serve', '--bind', `127.0.0.1:${port}`, ...smtp, ...extra], { env, name: 'cortico-service' });
   return Object.assign(server, {
     dataDir,
+    port: Number(new URL(server.url).port),
+    mail,
     doctor: { clinic: 'medicalclinic', email: 'helen.marchetti@lakeshore.example', password: STAFF_PASSWORD, name: 'Dr. Helen Marchetti' },
     moa: { clinic: 'medicalclinic', email: 'lucy.tremblay@lakeshore.example', password: STAFF_PASSWORD, name: 'Lucy Tremblay' },
   });

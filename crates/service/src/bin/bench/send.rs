@@ -132,7 +132,7 @@ pub async fn run(service: &Service, plan: &Plan, tokens: &[String], conversation
                 if status != StatusCode::CREATED {
                     bail!("send {key} answered {status}: {}", String::from_utf8_lossy(&answer));
                 }
-                if began >= window_start && done <= window_end {
+                if done >= window_start && done <= window_end {
                     latencies.record(done - began);
                     sent += 1;
                 }
