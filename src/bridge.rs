@@ -184,6 +184,23 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
     request(&ApiCall::<()> { kind: "api", method: "GET", path, json: None }).await
 }
 
+/// `POST path` with an optional JSON body, decoding the answer.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: Option<&B>) -> Result<T, ClientError> {
+    request(&ApiCall { kind: "api", method: "POST", path, json: body }).await
+}
+
+/// `PUT path` with a JSON body, decoding the answer.
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ClientError> {
+    request(&ApiCall { kind: "api", method: "PUT", path, json: Some(body) }).await
+}
+
+/// `DELETE path`.
+pub async fn delete(path: &str) -> Result<(), ClientError> {
+    request::<serde::de::IgnoredAny>(&ApiCall::<()> { kind: "api", method: "DELETE", path, json: None })
+        .await
+        .map(|_| ())
+}
+
 /// `POST path` with a JSON body, expecting nothing back (204).
 pub async fn post_empty<B: Serialize>(path: &str, body: Option<&B>) -> Result<(), ClientError> {
     request::<serde::de::IgnoredAny>(&ApiCall { kind: "api", method: "POST", path, json: body }).await.map(|_| ())

@@ -2,7 +2,8 @@
 //! actions, and the reply composer. Also the new-conversation view.
 
 use cortico_protocol::api::{
-    AttachmentInfo, AuthorKind, ConversationDetail, ConversationState, MarkReadRequest, MessageView, ReadStatus,
+    AttachmentInfo, AuthorKind, ChartNoteSaved, ConversationDetail, ConversationState, MarkReadRequest, MessageView,
+    ReadStatus,
 };
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -221,6 +222,22 @@ fn Actions(id: i64, closed: Signal<bool>) -> impl IntoView {
             }
         });
     };
+    let busy = RwSignal::new(false);
+    let save_to_chart = move |_| {
+        open.set(false);
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let saved = bridge::post::<(), ChartNoteSaved>(&format!("/api/conversations/{id}/chart"), None).await;
+            busy.try_set(false);
+            match saved {
+                Ok(_) => store.notify(t(lang, Msg::SavedToChart).into()),
+                Err(e) => {
+                    error.try_set(Some(error_text(lang, &e)));
+                }
+            }
+        });
+    };
     view! {
         <div class="actions">
             <button type="button" class="icon-button" aria-haspopup="menu" aria-expanded=move || open.get().to_string()
@@ -235,7 +252,11 @@ fn Actions(id: i64, closed: Signal<bool>) -> impl IntoView {
                     }}
                     <button class="menu-item" role="menuitem" data-action="members" on:click=move |_| store.view.set(View::GroupInfo(id))>{t(lang, Msg::GroupInfo)}</button>
                     <button class="menu-item" role="menuitem" data-action="files" on:click=move |_| store.view.set(View::Files(id))>{t(lang, Msg::ViewFiles)}</button>
+                    <button class="menu-item" role="menuitem" data-action="chart" on:click=save_to_chart>{t(lang, Msg::SaveToChart)}</button>
                 </div>
+            </Show>
+            <Show when=move || busy.get()>
+                <span class="notice" role="status">{t(lang, Msg::SavingToChart)}</span>
             </Show>
             {move || error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
         </div>

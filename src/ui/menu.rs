@@ -1,5 +1,6 @@
 //! The logo's menu: who is signed in, messages, sign in or out, about this page.
 
+use cortico_protocol::api::Role;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -57,6 +58,9 @@ pub fn Menu() -> impl IntoView {
                                 {t(lang, Msg::OpenMessages)}
                                 {move || store.unread.get().filter(|n| *n > 0).map(|n| view! { <span class="menu-count">{n}</span> })}
                             </button>
+                            {me.as_ref().is_some_and(|m| m.role == Role::Admin).then(|| view! {
+                                <button class="menu-item" role="menuitem" data-action="oscar" on:click=move |_| store.view.set(View::Oscar)>{t(lang, Msg::OscarConnection)}</button>
+                            })}
                             <button class="menu-item" role="menuitem" data-action="sign-out" on:click=sign_out>{t(lang, Msg::SignOut)}</button>
                         }
                         .into_any()

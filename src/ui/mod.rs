@@ -11,6 +11,7 @@ mod conversation;
 mod details;
 mod icons;
 mod menu;
+mod oscar;
 mod panel;
 mod sign_in;
 pub mod state;
@@ -119,6 +120,7 @@ fn back_from(view: View) -> View {
     match view {
         View::GroupInfo(id) | View::Files(id) => View::Conversation(id),
         View::Conversation(_) | View::Compose => View::Panel,
+        View::Oscar => View::Menu,
         _ => View::Closed,
     }
 }
@@ -133,6 +135,7 @@ fn open_view(view: View) -> Option<AnyView> {
         View::Compose => view! { <conversation::NewConversation/> }.into_any(),
         View::GroupInfo(id) => view! { <details::GroupInfo id=id/> }.into_any(),
         View::Files(id) => view! { <details::Files id=id/> }.into_any(),
+        View::Oscar => view! { <oscar::OscarSettings/> }.into_any(),
         View::About => view! {
             <Dialog title=t(lang(), Msg::AboutPage) back=None>
                 <AboutPage/>

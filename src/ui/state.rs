@@ -123,6 +123,8 @@ pub enum View {
     Files(i64),
     /// What the plug-in read from the page.
     About,
+    /// The clinic's Oscar connection (administrators).
+    Oscar,
 }
 
 /// Shared interface state (all signals, so it is `Copy`).

@@ -4,6 +4,11 @@
 //! <http://127.0.0.1:8080/oscar/provider/providercontrol.jsp>. Sign in (optional)
 //! as a provider number with password `oscar-sim` and passcode `1117`.
 //!
+//! The REST API (`/oscar/ws/services/…`) needs an OAuth client: pass
+//! `--rest-client-uri http://127.0.0.1:9000` (key and secret are generated
+//! unless given, and logged), or register one at
+//! `/oscar/admin/api/clients.jsp` or `POST /__sim/rest-clients`.
+//!
 //! On start it prints exactly one line to stdout,
 //! `oscar-sim listening on http://ADDR:PORT`, which test harnesses parse;
 //! logs go to stderr (`RUST_LOG`, default `oscar_sim=info`).
@@ -15,7 +20,10 @@ use anyhow::Context;
 use clap::Parser;
 use oscar_sim::clinic::Variant;
 use oscar_sim::date::Date;
-use oscar_sim::server::{normalize_context_path, serve_with_shutdown, shutdown_signal, CspMode, SimConfig};
+use oscar_sim::server::{
+    normalize_context_path, serve_with_shutdown, shutdown_signal, CspMode, NewRestClient, SimConfig,
+    DEFAULT_UTC_OFFSET_MINUTES,
+};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -50,6 +58,25 @@ struct Args {
     /// Provider that requests without a session act as.
     #[arg(long, env = "OSCAR_SIM_DEFAULT_PROVIDER", default_value = "100001")]
     default_provider: String,
+    /// The simulated server's UTC offset in minutes (REST dates are local).
+    #[arg(long, env = "OSCAR_SIM_UTC_OFFSET_MINUTES", default_value_t = DEFAULT_UTC_OFFSET_MINUTES, allow_negative_numbers = true)]
+    utc_offset_minutes: i32,
+    /// Register a REST (OAuth) client at start with this application URI;
+    /// OAuth callbacks must start with it.
+    #[arg(long, env = "OSCAR_SIM_REST_CLIENT_URI")]
+    rest_client_uri: Option<String>,
+    /// The registered client's name.
+    #[arg(long, env = "OSCAR_SIM_REST_CLIENT_NAME", default_value = "Cortico")]
+    rest_client_name: String,
+    /// Its consumer key (default: 16 random [0-9a-z]).
+    #[arg(long, env = "OSCAR_SIM_REST_CLIENT_KEY")]
+    rest_client_key: Option<String>,
+    /// Its consumer secret (default: 16 random [0-9a-z]).
+    #[arg(long, env = "OSCAR_SIM_REST_CLIENT_SECRET")]
+    rest_client_secret: Option<String>,
+    /// Its access tokens' lifetime in seconds; -1 never expires.
+    #[arg(long, env = "OSCAR_SIM_REST_CLIENT_LIFETIME", default_value_t = -1, allow_negative_numbers = true)]
+    rest_client_lifetime: i64,
 }
 
 #[tokio::main]
@@ -69,6 +96,14 @@ async fn main() -> anyhow::Result<()> {
         appointments: args.appointments,
         date: args.date.unwrap_or_else(Date::today),
         default_provider: args.default_provider,
+        utc_offset_minutes: args.utc_offset_minutes,
+        rest_client: args.rest_client_uri.map(|uri| NewRestClient {
+            name: args.rest_client_name,
+            uri,
+            lifetime: args.rest_client_lifetime,
+            key: args.rest_client_key,
+            secret: args.rest_client_secret,
+        }),
     };
 
     let listener = TcpListener::bind((args.bind, args.port))

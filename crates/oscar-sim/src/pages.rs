@@ -14,7 +14,7 @@ mod schedule;
 
 pub use echart::echart;
 pub use month::schedule_month;
-pub use notes::chart_notes;
+pub use notes::{chart_notes, chart_notes_with, ExtraNote};
 pub use other::{error_page, login_page, master_record, not_oscar_page};
 pub use schedule::{schedule_day, schedule_week};
 

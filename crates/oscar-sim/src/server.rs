@@ -1,20 +1,28 @@
 //! The simulator's web server (feature `server`): Oscar's pages under Oscar's
-//! URLs and context path, with its redirects and a cookie session.
+//! URLs and context path, with its redirects and a cookie session, plus
+//! Oscar's REST API and OAuth 1.0a provider.
 //!
-//! Each module routes itself and [`router`] merges them, so the REST API
-//! (`<ctx>/ws/services/…`) and the OAuth 1.0a provider (`<ctx>/ws/oauth/…`)
-//! can be added later as further modules:
+//! Each module routes itself and [`router`] merges them:
 //!
 //! - `pages`: schedule, e-chart, chart notes, master record;
 //! - `session`: login page, `login.do`, `logout.jsp`, the current user;
+//! - `oauth`: the OAuth 1.0a provider (`<ctx>/ws/oauth/…`) and the REST
+//!   Clients admin page (`<ctx>/admin/api/clients.jsp`);
+//! - `rest`: the OAuth-protected REST API (`<ctx>/ws/services/…`);
+//! - `faults`: injected delays, broken bodies, forced statuses, clock skew;
 //! - `assets`: stub scripts, styles and images so pages load cleanly;
-//! - `sim`: simulator-only routes (`/__sim/seed.json`, a non-Oscar page);
+//! - `sim` and `controls`: simulator-only routes under `/__sim/`, and a
+//!   non-Oscar page;
 //! - `csp`: the optional strict Content-Security-Policy header.
 
 mod assets;
+mod controls;
 mod csp;
+mod faults;
+mod oauth;
 mod pages;
 mod respond;
+mod rest;
 mod session;
 mod sim;
 mod state;
@@ -31,12 +39,20 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use csp::STRICT_POLICY;
+pub use faults::{FaultSettings, Faults};
+pub use oauth::{
+    signature, AccessToken, NewRestClient, NonceKey, OAuthStore, RequestToken, RestClient, REQUEST_TOKEN_LIFETIME_SECS,
+};
+pub use rest::{NoteStore, SavedNote};
 pub use session::CurrentUser;
 pub use sim::SeedDump;
 pub use state::{Sessions, SimState};
 
 use crate::clinic::Variant;
 use crate::date::Date;
+
+/// Eastern Standard Time, where most Oscar servers run.
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = -300;
 
 /// How the simulator runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,11 +72,17 @@ pub struct SimConfig {
     pub date: Date,
     /// Who requests without a session act as.
     pub default_provider: String,
+    /// The simulated JVM's fixed offset from UTC in minutes (no daylight
+    /// saving): REST dates such as `dateOfBirth` are local midnight there.
+    pub utc_offset_minutes: i32,
+    /// A REST client to register at start.
+    pub rest_client: Option<NewRestClient>,
 }
 
 impl SimConfig {
     /// Defaults for a given day: classic, `/oscar`, 180 s refresh, no CSP,
-    /// the demo clinic, provider `100001`.
+    /// the demo clinic, provider `100001`, UTC-05:00 (Ontario winter), no
+    /// REST client.
     pub fn new(date: Date) -> Self {
         Self {
             variant: Variant::Classic,
@@ -70,6 +92,8 @@ impl SimConfig {
             appointments: None,
             date,
             default_provider: "100001".to_owned(),
+            utc_offset_minutes: DEFAULT_UTC_OFFSET_MINUTES,
+            rest_client: None,
         }
     }
 }
@@ -150,8 +174,11 @@ pub fn router(state: SimState) -> Router {
     Router::new()
         .merge(pages::router(&ctx))
         .merge(session::router(&ctx))
+        .merge(oauth::router(&ctx, state.config.variant))
+        .merge(rest::router(&ctx))
         .merge(assets::router(&ctx))
         .merge(sim::router())
+        .merge(controls::router())
         .fallback(respond::fallback)
         .layer(middleware::map_response_with_state(state.clone(), csp::add_header))
         .layer(middleware::from_fn(log_request))

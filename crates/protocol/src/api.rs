@@ -415,6 +415,101 @@ pub struct PatientDetails {
     pub failed_checks: i64,
 }
 
+/// Where the clinic's connection to its Oscar stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OscarConnectionState {
+    /// No connection set up.
+    NotConnected,
+    /// Waiting for an admin to authorise in Oscar.
+    Authorizing,
+    /// Connected: the service reads demographics and schedules and saves notes.
+    Connected,
+    /// Oscar refused the token or the authorisation failed; see `problem`.
+    Broken,
+}
+
+/// `GET /api/oscar/connection` (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OscarConnection {
+    /// Where it stands.
+    pub state: OscarConnectionState,
+    /// Oscar's address with its context path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The REST client key (never the secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
+    /// The Oscar provider the service acts as, once connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_name: Option<String>,
+    /// What went wrong and what to do, when broken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The URI to register for the REST client in Oscar (Administration >
+    /// Integration > REST Clients): Oscar only calls back under it.
+    pub callback_uri: String,
+    /// When the state last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// `PUT /api/oscar/connection`: connect (or reconnect) the clinic's Oscar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OscarConnectRequest {
+    /// Oscar's address with its context path, e.g. `https://emr.clinic.ca/oscar`.
+    pub base_url: String,
+    /// The REST client's key.
+    pub client_key: String,
+    /// The REST client's secret; omit to keep the saved one (same key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// `HMAC-SHA1` (default) or `PLAINTEXT` (only over https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_method: Option<String>,
+}
+
+/// The answer to [`OscarConnectRequest`]: where the admin authorises.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OscarAuthorize {
+    /// Oscar's authorisation page; open it, sign in to Oscar and allow.
+    pub authorize_url: String,
+}
+
+/// One appointment of a day, with the patient's unread conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleEntry {
+    /// Oscar's appointment number.
+    pub appointment_no: u32,
+    /// The patient (0: not a patient booking).
+    pub demographic_no: u32,
+    /// Start time as Oscar shows it.
+    pub start_time: String,
+    /// The patient's conversations holding messages this staff member has not read.
+    pub unread: i64,
+}
+
+/// `GET /api/schedule?date=YYYY-MM-DD&provider=N`: a provider's day from Oscar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleDay {
+    /// The day.
+    pub date: String,
+    /// Its appointments.
+    pub appointments: Vec<ScheduleEntry>,
+}
+
+/// `POST /api/conversations/{id}/chart`: the transcript saved to the chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartNoteSaved {
+    /// Oscar's id for the note, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_id: Option<String>,
+    /// When it was saved.
+    pub saved_at: i64,
+    /// How many messages the note holds.
+    pub messages: usize,
+}
+
 /// Limits clients should know about.
 pub mod limits {
     /// Longest message text, in characters.

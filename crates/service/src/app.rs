@@ -17,6 +17,7 @@ use crate::http::{AppState, Settings};
 use crate::notify::email::{EmailTransport, SmtpConfig};
 use crate::notify::{Notifier, Transports, Waker};
 use crate::store::attachments;
+use crate::store::sessions::SessionCache;
 
 /// What an instance is opened with.
 #[derive(Clone, Debug)]
@@ -33,6 +34,8 @@ pub struct AppConfig {
     pub public_url: String,
     /// Email relay, when configured.
     pub smtp: Option<SmtpConfig>,
+    /// How long one call to a clinic's Oscar may take.
+    pub oscar_timeout: std::time::Duration,
 }
 
 impl AppConfig {
@@ -45,6 +48,7 @@ impl AppConfig {
             trust_proxy: false,
             public_url: "http://127.0.0.1:8470".into(),
             smtp: None,
+            oscar_timeout: crate::oscar::client::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -87,9 +91,28 @@ impl App {
         if let Some(smtp) = &config.smtp {
             transports.email = Some(Arc::new(EmailTransport::new(smtp)?));
         }
+        let oscar = crate::oscar::Connector::new(
+            db.clone(),
+            settings.secret_key.clone(),
+            clock.clone(),
+            &public_url,
+            config.oscar_timeout,
+        );
         let notifier = Notifier { db: db.clone(), transports, public_url, clock: clock.clone(), waker: waker.clone() };
-        let state =
-            AppState { db, hub, files, clock, settings: Arc::new(settings), shutdown: shutdown_rx, notifier: waker };
+        let sessions = SessionCache::default();
+        evict_ended_sessions(&hub, sessions.clone());
+        let state = AppState {
+            list_views: Default::default(),
+            oscar,
+            db,
+            hub,
+            files,
+            clock,
+            settings: Arc::new(settings),
+            shutdown: shutdown_rx,
+            notifier: waker,
+            sessions,
+        };
         Ok(App { state, shutdown, notifier })
     }
 
@@ -105,6 +128,10 @@ impl App {
             let mut every = tokio::time::interval(Duration::from_millis(HOUR as u64));
             loop {
                 every.tick().await;
+                // Keep the query planner's statistics current as the data grows.
+                state
+                    .db
+                    .write_later(|w| Box::pin(async move { w.execute("PRAGMA optimize", vec![]).await.map(|_| ()) }));
                 match attachments::collect_garbage(&state.db, &state.files, state.clock.now(), DAY).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(removed = n, "removed uploads that were never sent"),
@@ -113,6 +140,18 @@ impl App {
             }
         });
     }
+}
+
+/// Ending a session publishes a change to the staff member's account (no
+/// conversation): their cached sessions go before the change is acknowledged.
+fn evict_ended_sessions(hub: &Hub, cache: SessionCache) {
+    hub.observe(Arc::new(move |changes| {
+        for c in changes.iter().filter(|c| c.conversation_id.is_none()) {
+            if let Some(staff_id) = c.staff_id {
+                cache.evict_staff(staff_id);
+            }
+        }
+    }));
 }
 
 /// The key of keyed hashes: `CORTICO_SECRET_KEY` (64 hex digits), else

@@ -41,6 +41,9 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Connect a clinic's Oscar (OAuth 1.0a REST client).
+    #[command(subcommand)]
+    Oscar(OscarCommand),
     /// Create the demo clinic and accounts (idempotent); prints the passwords.
     SeedDemo(SeedDemoArgs),
 }
@@ -127,6 +130,51 @@ pub enum ClinicCommand {
         /// Time zone of the times patients see, e.g. `America/Vancouver`.
         #[arg(long)]
         time_zone: Option<String>,
+    },
+}
+
+/// `oscar` commands.
+#[derive(Debug, Subcommand)]
+pub enum OscarCommand {
+    /// Start connecting: prints the Oscar page where a provider authorises
+    /// the service; the running service completes it when Oscar calls back.
+    Connect {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// The clinic administrator doing this (email), for the audit log.
+        #[arg(long)]
+        admin: String,
+        /// Oscar's address with its context path, e.g. `https://emr.clinic.ca/oscar`.
+        #[arg(long)]
+        base_url: String,
+        /// The REST client's key (Oscar: Administration > Integration > REST Clients).
+        #[arg(long)]
+        client_key: String,
+        /// The REST client's secret.
+        #[arg(long, env = "CORTICO_OSCAR_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// `HMAC-SHA1` (default) or `PLAINTEXT` (https only).
+        #[arg(long)]
+        signature_method: Option<String>,
+        /// The address the running service is reached at (Oscar calls back under it).
+        #[arg(long, env = "CORTICO_PUBLIC_URL", default_value = "http://127.0.0.1:8470")]
+        public_url: String,
+    },
+    /// Show where the connection stands.
+    Status {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+    },
+    /// Forget the connection.
+    Disconnect {
+        /// The clinic.
+        #[arg(long)]
+        clinic: String,
+        /// The clinic administrator doing this (email), for the audit log.
+        #[arg(long)]
+        admin: String,
     },
 }
 

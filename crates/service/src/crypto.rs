@@ -77,9 +77,67 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Encrypts a secret for storage (AES-256-GCM under a key derived from the
+/// service's secret key). `context` names what it is and whose (for example
+/// `oscar.access_token:clinic=3`): a sealed value only opens in its own place.
+pub fn seal(key: &[u8], context: &str, plaintext: &str) -> Vec<u8> {
+    use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+    let sealing = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &storage_key(key)).expect("32-byte key"));
+    let mut nonce = [0u8; 12];
+    OsRng.fill_bytes(&mut nonce);
+    let mut data = plaintext.as_bytes().to_vec();
+    sealing
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut data)
+        .expect("AES-GCM seals any length this service stores");
+    let mut out = Vec::with_capacity(1 + 12 + data.len());
+    out.push(SEAL_VERSION);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&data);
+    out
+}
+
+/// Decrypts what [`seal`] made for the same `context`; `None` if it was
+/// altered, moved, or sealed under another key.
+pub fn open(key: &[u8], context: &str, sealed: &[u8]) -> Option<String> {
+    use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+    let (&version, rest) = sealed.split_first()?;
+    if version != SEAL_VERSION || rest.len() < 12 + 16 {
+        return None;
+    }
+    let opening = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &storage_key(key)).ok()?);
+    let nonce = Nonce::try_assume_unique_for_key(&rest[..12]).ok()?;
+    let mut data = rest[12..].to_vec();
+    let plain = opening.open_in_place(nonce, Aad::from(context.as_bytes()), &mut data).ok()?;
+    String::from_utf8(plain.to_vec()).ok()
+}
+
+/// The first byte of sealed values, so the scheme can change later.
+const SEAL_VERSION: u8 = 1;
+
+/// The encryption key, derived so it is never the key of the keyed hashes.
+fn storage_key(key: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(b"stored-secrets/v1");
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_context() {
+        let key = [7u8; 32];
+        let sealed = seal(&key, "oscar.access_token:clinic=1", "tok-123");
+        assert!(!sealed.windows(7).any(|w| w == b"tok-123"), "the value is not stored in clear");
+        assert_eq!(open(&key, "oscar.access_token:clinic=1", &sealed).as_deref(), Some("tok-123"));
+        assert_eq!(open(&key, "oscar.access_token:clinic=2", &sealed), None, "another clinic's row");
+        assert_eq!(open(&[8u8; 32], "oscar.access_token:clinic=1", &sealed), None, "another key");
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert_eq!(open(&key, "oscar.access_token:clinic=1", &tampered), None);
+        assert_ne!(seal(&key, "c", "same"), seal(&key, "c", "same"), "a fresh nonce each time");
+    }
 
     #[test]
     fn a_password_verifies_only_against_its_own_hash() {

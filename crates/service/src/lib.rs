@@ -13,6 +13,7 @@ pub mod events;
 pub mod files;
 pub mod http;
 pub mod notify;
+pub mod oscar;
 pub mod portal;
 pub mod sniff;
 pub mod store;

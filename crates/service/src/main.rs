@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cortico_protocol::api::Role;
 use cortico_service::app::{App, AppConfig};
-use cortico_service::config::{Cli, ClinicCommand, Command, OnOff, RoleArg, SeedDemoArgs, StaffCommand};
+use cortico_service::config::{Cli, ClinicCommand, Command, OnOff, OscarCommand, RoleArg, SeedDemoArgs, StaffCommand};
 use cortico_service::http;
-use cortico_service::store::{clinics, staff, StoreError};
+use cortico_service::store::{clinics, staff, Actor, StoreError};
 use rand::distributions::{Alphanumeric, DistString};
 
 #[tokio::main]
@@ -39,13 +39,51 @@ async fn main() -> Result<()> {
         config.smtp = args.smtp.config();
         listener = Some(bound);
     }
+    if let Command::Oscar(OscarCommand::Connect { public_url, .. }) = &cli.command {
+        config.public_url = public_url.clone();
+    }
     let app = App::open(&config).await?;
     match cli.command {
         Command::Serve(_) => serve(app, listener.expect("bound above")).await,
         Command::Clinic(cmd) => clinic(&app, cmd).await,
         Command::Staff(cmd) => staff_command(&app, cmd).await,
+        Command::Oscar(cmd) => oscar_command(&app, cmd).await,
         Command::SeedDemo(args) => seed_demo(&app, &config, args).await,
     }
+}
+
+/// The clinic admin an `oscar` command acts as.
+async fn admin_actor(app: &App, clinic: &str, email: &str) -> Result<Actor> {
+    let clinic_id = clinic_id(app, clinic).await?;
+    let s =
+        staff::by_email(app.state.db.read(), clinic_id, email).await?.with_context(|| format!("no staff {email}"))?;
+    anyhow::ensure!(s.role == Role::Admin.as_str(), "{email} is not a clinic administrator");
+    Ok(Actor::Staff { id: s.id, clinic_id })
+}
+
+async fn oscar_command(app: &App, cmd: OscarCommand) -> Result<()> {
+    let oscar = &app.state.oscar;
+    match cmd {
+        OscarCommand::Connect { clinic, admin, base_url, client_key, client_secret, signature_method, .. } => {
+            let actor = admin_actor(app, &clinic, &admin).await?;
+            let url = oscar
+                .connect(actor, &base_url, &client_key, Some(&client_secret), signature_method.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Register this URI for the REST client in Oscar: {}", oscar.callback_uri());
+            println!("Now open this page, sign in to Oscar and choose Allow:");
+            println!("{url}");
+        }
+        OscarCommand::Status { clinic } => {
+            let s = oscar.status(clinic_id(app, &clinic).await?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
+        }
+        OscarCommand::Disconnect { clinic, admin } => {
+            oscar.disconnect(admin_actor(app, &clinic, &admin).await?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("disconnected");
+        }
+    }
+    Ok(())
 }
 
 async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<()> {

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cortico_protocol::api::{
-    AttachmentInfo, AuditEntry, AuditPage, AuthorKind, ClinicInfo, ConversationDetail, ConversationPage,
-    ConversationState, ConversationSummary, ErrorBody, MarkReadRequest, Me, Member, MessageView, PatientDetails,
-    PatientDetailsRequest, PatientSummary, ReadStatus, Role, SendMessageRequest, SendMessageResponse, SignInRequest,
-    SignInResponse, StartConversationRequest, StreamUpdate, Tab, UnreadCount,
+    AttachmentInfo, AuditEntry, AuditPage, AuthorKind, ChartNoteSaved, ClinicInfo, ConversationDetail,
+    ConversationPage, ConversationState, ConversationSummary, ErrorBody, MarkReadRequest, Me, Member, MessageView,
+    OscarAuthorize, OscarConnectRequest, OscarConnection, OscarConnectionState, PatientDetails, PatientDetailsRequest,
+    PatientSummary, ReadStatus, Role, ScheduleDay, ScheduleEntry, SendMessageRequest, SendMessageResponse,
+    SignInRequest, SignInResponse, StartConversationRequest, StreamUpdate, Tab, UnreadCount,
 };
 use cortico_protocol::{OscarPatientRef, PatientName};
 use serde_json::{json, Value};
@@ -667,6 +668,44 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         ("PatientDetailsRequest", v(&PatientDetailsRequest::default())),
         ("Health", json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })),
+        (
+            "OscarConnection",
+            v(&OscarConnection {
+                state: OscarConnectionState::Broken,
+                base_url: Some("https://emr.clinic.example/oscar".into()),
+                client_key: Some("k3y0123456789abc".into()),
+                provider_name: Some("Helen Marchetti".into()),
+                problem: Some("Oscar refused the service's access token.".into()),
+                callback_uri: "https://messages.clinic.example/oscar/callback".into(),
+                updated_at: Some(1_700_000_000_000),
+            }),
+        ),
+        (
+            "OscarConnectRequest",
+            v(&OscarConnectRequest {
+                base_url: "https://emr.clinic.example/oscar".into(),
+                client_key: "k3y0123456789abc".into(),
+                client_secret: Some("s3cr3t0123456789".into()),
+                signature_method: Some("HMAC-SHA1".into()),
+            }),
+        ),
+        (
+            "OscarAuthorize",
+            v(&OscarAuthorize { authorize_url: "https://emr/oscar/ws/oauth/authorize?oauth_token=t".into() }),
+        ),
+        (
+            "ScheduleDay",
+            v(&ScheduleDay {
+                date: "2026-11-23".into(),
+                appointments: vec![ScheduleEntry {
+                    appointment_no: 51,
+                    demographic_no: 1042,
+                    start_time: "09:15 AM".into(),
+                    unread: 1,
+                }],
+            }),
+        ),
+        ("ChartNoteSaved", v(&ChartNoteSaved { note_id: Some("88".into()), saved_at: 1_700_000_000_000, messages: 3 })),
     ]
 }
 
@@ -717,6 +756,15 @@ fn schemas_match_what_the_protocol_types_serialize_to() {
     assert_eq!(enum_values("Tab"), json!([Tab::Triage, Tab::Mine, Tab::Patient]));
     assert_eq!(enum_values("ConversationState"), json!([ConversationState::Open, ConversationState::Closed]));
     assert_eq!(enum_values("AuthorKind"), json!([AuthorKind::Staff, AuthorKind::Patient]));
+    assert_eq!(
+        enum_values("OscarConnectionState"),
+        json!([
+            OscarConnectionState::NotConnected,
+            OscarConnectionState::Authorizing,
+            OscarConnectionState::Connected,
+            OscarConnectionState::Broken
+        ])
+    );
 }
 
 #[test]

@@ -3,10 +3,14 @@
 //! `form[name=caseManagementEntryForm]` (with the hidden `demographicNo`
 //! input) and the new note's `textarea.txtArea[name=caseNote_note]`, whose id
 //! is `caseNote_note<noteId>`.
+//!
+//! Notes saved through the REST API are listed after the synthetic ones
+//! (see [`chart_notes_with`]).
 
 use super::html::esc;
 use super::PageOptions;
 use crate::clinic::Clinic;
+use crate::date::Date;
 
 /// Synthetic past notes: (days before today, text).
 const NOTES: [(i32, &str); 4] = [
@@ -16,9 +20,34 @@ const NOTES: [(i32, &str); 4] = [
     (150, "Presented with sore throat x 3 days. No fever. Supportive care advised."),
 ];
 
+/// A note saved outside the seed (through the REST API), as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraNote {
+    /// `casemgmt_note.note_id`.
+    pub note_id: u64,
+    /// The observation date.
+    pub date: Date,
+    /// `Last, First` of the author.
+    pub author: String,
+    /// The text.
+    pub text: String,
+    /// Signed notes show "Signed on …", others "Unsigned".
+    pub signed: bool,
+}
+
 /// Renders the chart-notes fragment for a patient; `None` when there is no
 /// such patient.
 pub fn chart_notes(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -> Option<String> {
+    chart_notes_with(clinic, opts, demographic_no, &[])
+}
+
+/// [`chart_notes`] with saved notes listed after the seeded ones.
+pub fn chart_notes_with(
+    clinic: &Clinic,
+    opts: &PageOptions,
+    demographic_no: u32,
+    extra: &[ExtraNote],
+) -> Option<String> {
     let patient = clinic.patient(demographic_no)?;
     let d = patient.demographic_no;
     let author = clinic.mrp_of(d).map(|m| m.formatted_name()).unwrap_or_default();
@@ -38,6 +67,22 @@ pub fn chart_notes(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -> 
             )
         })
         .collect();
+    let extra: String = extra
+        .iter()
+        .map(|n| {
+            let sig = if n.signed { format!("Signed on {} by {}", n.date, esc(&n.author)) } else { "Unsigned".to_owned() };
+            format!(
+                "<div id=\"nc{id}\" class=\"note\">\n\
+                 <div id=\"n{id}\" class=\"noteContent\">\n<span id=\"txt{id}\">[{date} .: {author}]<br>{text}</span>\n</div>\n\
+                 <div class=\"sig\" id=\"sig{id}\">{sig}</div>\n</div>\n",
+                id = n.note_id,
+                date = n.date,
+                author = esc(&n.author),
+                text = esc(&n.text).replace('\n', "<br>"),
+            )
+        })
+        .collect();
+    let notes = notes + &extra;
     let new_note_id = first_note_id + 9;
     Some(format!(
         "<form name=\"caseManagementEntryForm\" id=\"caseManagementEntryForm\" action=\"{action}\" method=\"post\">\n\
@@ -59,7 +104,6 @@ pub fn chart_notes(clinic: &Clinic, opts: &PageOptions, demographic_no: u32) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::Date;
 
     #[test]
     fn fragment_has_form_input_and_note_textarea() {
@@ -71,5 +115,23 @@ mod tests {
         assert!(html.contains("name=\"caseNote_note\" id=\"caseNote_note10039\""));
         assert!(html.contains("<div id=\"encMainDiv\""));
         assert_eq!(chart_notes(&clinic, &PageOptions::default(), 4), None);
+    }
+
+    #[test]
+    fn saved_notes_follow_the_seeded_ones() {
+        let clinic = Clinic::demo(Date::new(2026, 3, 2));
+        let saved = ExtraNote {
+            note_id: 900_001,
+            date: Date::new(2026, 3, 2),
+            author: "Marchetti, Helen".into(),
+            text: "Emailed <results>\nto patient".into(),
+            signed: false,
+        };
+        let html = chart_notes_with(&clinic, &PageOptions::default(), 1003, &[saved]).unwrap();
+        assert!(html.contains(
+            "<span id=\"txt900001\">[2026-03-02 .: Marchetti, Helen]<br>Emailed &lt;results&gt;<br>to patient</span>"
+        ));
+        assert!(html.contains("<div class=\"sig\" id=\"sig900001\">Unsigned</div>"));
+        assert!(html.find("txt900001").unwrap() < html.find("caseNote_note").unwrap());
     }
 }

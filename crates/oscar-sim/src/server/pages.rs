@@ -167,10 +167,25 @@ async fn incoming_encounter(State(state): State<SimState>, user: CurrentUser, Qu
 }
 
 /// `GET <ctx>/casemgmt/ChartNotes.jsp?demographicNo=N`: the notes fragment
-/// the e-chart loads into `div#notCPP`.
+/// the e-chart loads into `div#notCPP`, with notes saved through the REST API.
 async fn chart_notes(State(state): State<SimState>, user: CurrentUser, Query(params): Params) -> PageResult {
     let demographic_no = patient(&state, &params, "demographicNo")?;
-    pages::chart_notes(&state.clinic, &state.page_options(&user.0), demographic_no)
+    let offset_secs = i64::from(state.config.utc_offset_minutes) * 60;
+    let saved: Vec<pages::ExtraNote> = state
+        .notes
+        .latest_for_patient(demographic_no)
+        .into_iter()
+        .map(|n| pages::ExtraNote {
+            note_id: n.note_id,
+            // The observation instant's local calendar day.
+            date: Date::from_days_since_epoch((n.observation_date.div_euclid(1000) + offset_secs).div_euclid(86_400))
+                .unwrap_or(state.config.date),
+            author: n.provider_name,
+            text: n.note,
+            signed: n.is_signed,
+        })
+        .collect();
+    pages::chart_notes_with(&state.clinic, &state.page_options(&user.0), demographic_no, &saved)
         .map(html)
         .ok_or_else(|| PageError::NotFound("No such patient.".to_owned()))
 }

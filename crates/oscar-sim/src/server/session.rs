@@ -5,6 +5,11 @@
 //! password `oscar-sim`, second-level passcode (PIN) `1117`. Requests without
 //! a valid session act as the configured default provider, so tests need not
 //! sign in.
+//!
+//! A sign-in from the OAuth authorize page carries `oauth_token`: then, as
+//! Oscar's `LoginAction` does, the provider is written into that request
+//! token and the browser goes back to `<ctx>/ws/oauth/authorize`; a failed
+//! sign-in shows the 3rd-party login page again.
 
 use std::collections::HashMap;
 
@@ -16,6 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
+use super::oauth::signature::percent_encode;
+use super::oauth::third_party_login_page;
 use super::respond::{found, html, html_status};
 use super::SimState;
 use crate::pages::login_page;
@@ -57,7 +64,7 @@ impl FromRequestParts<SimState> for CurrentUser {
 }
 
 /// The `JSESSIONID` cookie's value, if the request has one.
-fn session_id(headers: &HeaderMap) -> Option<String> {
+pub(super) fn session_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -74,19 +81,31 @@ async fn show_login(State(state): State<SimState>, user: CurrentUser) -> Respons
 }
 
 /// `POST <ctx>/login.do`: checks the form, starts a session and goes to the
-/// schedule, as Oscar's login action does.
+/// schedule, as Oscar's login action does; or, with `oauth_token`, back to
+/// the OAuth authorize page.
 async fn login(State(state): State<SimState>, Form(form): Form<HashMap<String, String>>) -> Response {
+    const REFUSED: &str = "Your username, password or passcode is not correct.";
     let field = |name: &str| form.get(name).map(|v| v.trim()).unwrap_or("");
     let username = field("username");
+    let oauth_token = Some(field("oauth_token")).filter(|t| !t.is_empty());
     let known = state.clinic.provider(username).is_some();
     if !known || field("password") != PASSWORD || field("pin") != PIN {
-        let opts = state.page_options(&state.config.default_provider);
-        let page = login_page(&opts, Some("Your username, password or passcode is not correct."));
+        let page = match oauth_token {
+            Some(token) => third_party_login_page(&state, token, Some(REFUSED)),
+            None => login_page(&state.page_options(&state.config.default_provider), Some(REFUSED)),
+        };
         return html_status(StatusCode::UNAUTHORIZED, page);
     }
     let id = state.sessions.create(username);
     tracing::info!(provider = username, "signed in");
-    let mut response = found(&state.url("/provider/providercontrol.jsp"));
+    let target = match oauth_token {
+        Some(token) => {
+            state.oauth.set_request_token_provider(token, username);
+            state.url(&format!("/ws/oauth/authorize?oauth_token={}", percent_encode(token)))
+        }
+        None => state.url("/provider/providercontrol.jsp"),
+    };
+    let mut response = found(&target);
     if let Ok(cookie) = format!("{COOKIE_NAME}={id}; Path={}; HttpOnly", cookie_path(&state)).parse() {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }

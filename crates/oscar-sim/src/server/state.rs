@@ -1,5 +1,6 @@
-//! The simulator's shared state: the seeded clinic, the configuration and the
-//! login sessions. Cloned into every handler (all `Arc`s).
+//! The simulator's shared state: the seeded clinic, the configuration, the
+//! login sessions, the OAuth provider's data, saved notes and injected
+//! faults. Cloned into every handler (all `Arc`s).
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -7,6 +8,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::faults::Faults;
+use super::oauth::OAuthStore;
+use super::rest::NoteStore;
 use super::SimConfig;
 use crate::clinic::Clinic;
 use crate::pages::PageOptions;
@@ -20,6 +24,12 @@ pub struct SimState {
     pub config: Arc<SimConfig>,
     /// `JSESSIONID` → provider number.
     pub sessions: Arc<Sessions>,
+    /// REST clients, request and access tokens, used nonces.
+    pub oauth: Arc<OAuthStore>,
+    /// Notes saved through the REST API.
+    pub notes: Arc<NoteStore>,
+    /// Injected faults, including the clock offset.
+    pub faults: Arc<Faults>,
 }
 
 impl SimState {
@@ -33,9 +43,33 @@ impl SimState {
         Self::with_clinic(config, clinic)
     }
 
-    /// A state around a given clinic (tests seed their own).
+    /// A state around a given clinic (tests seed their own). Registers
+    /// `config.rest_client` when set.
     pub fn with_clinic(config: SimConfig, clinic: Clinic) -> Self {
-        Self { clinic: Arc::new(clinic), config: Arc::new(config), sessions: Arc::new(Sessions::default()) }
+        let oauth = OAuthStore::default();
+        if let Some(client) = &config.rest_client {
+            let client = oauth.add_client(client.clone());
+            tracing::info!(name = %client.name, key = %client.key, secret = %client.secret, uri = %client.uri, lifetime = client.lifetime, "registered a REST client");
+        }
+        Self {
+            clinic: Arc::new(clinic),
+            config: Arc::new(config),
+            sessions: Arc::new(Sessions::default()),
+            oauth: Arc::new(oauth),
+            notes: Arc::new(NoteStore::default()),
+            faults: Arc::new(Faults::default()),
+        }
+    }
+
+    /// Epoch milliseconds on the simulator's clock (the system clock plus
+    /// the injected `clock_offset_secs`).
+    pub fn now_ms(&self) -> i64 {
+        self.faults.now_ms()
+    }
+
+    /// Epoch seconds on the simulator's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
     }
 
     /// Page options for a request made by `provider_no`.

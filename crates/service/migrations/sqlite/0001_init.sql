@@ -79,7 +79,9 @@ CREATE TABLE conversations (
 -- Triage: the clinic's conversations waiting for a reply, newest first.
 CREATE INDEX conversations_triage ON conversations (clinic_id, last_message_at DESC, id DESC) WHERE needs_reply = 1;
 CREATE INDEX conversations_by_patient ON conversations (patient_id, last_message_at DESC, id DESC);
-CREATE INDEX conversations_changes ON conversations (clinic_id, change_seq);
+-- Stream resumption reads the recent end of the change sequence. (Not led by
+-- clinic_id on purpose: it would compete with the triage index in the planner.)
+CREATE INDEX conversations_changes ON conversations (change_seq);
 
 CREATE TABLE conversation_members (
     conversation_id INTEGER NOT NULL REFERENCES conversations (id),
@@ -139,6 +141,18 @@ CREATE TABLE read_state (
     PRIMARY KEY (staff_id, conversation_id)
 );
 CREATE INDEX read_state_marked ON read_state (staff_id, conversation_id) WHERE marked_unread = 1;
+CREATE INDEX read_state_by_conversation ON read_state (conversation_id);
+
+-- For each staff member, the conversations that count on their badge: in
+-- Triage with a message they have not read, or marked unread by them. Kept
+-- up to date by every change that could alter it (src/store/unread.rs), so
+-- the badge is a count over one small index range, whatever the clinic's size.
+CREATE TABLE staff_unread (
+    staff_id INTEGER NOT NULL REFERENCES staff (id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    PRIMARY KEY (staff_id, conversation_id)
+) WITHOUT ROWID;
+CREATE INDEX staff_unread_by_conversation ON staff_unread (conversation_id);
 
 -- Every read or change of patient data, by anyone. Append-only.
 CREATE TABLE audit_log (

@@ -33,6 +33,9 @@ CREATE TABLE notifications (
     sent_at INTEGER
 );
 CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending';
+-- A new-message notification already waiting covers the next message of the same conversation.
+CREATE INDEX notifications_waiting_by_conversation ON notifications (conversation_id)
+    WHERE status = 'pending' AND kind = 'new_message';
 
 -- Links in notification emails. The token is random; only its hash is kept.
 CREATE TABLE patient_links (

@@ -168,18 +168,23 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         triage["items"].as_array().map_or(0, Vec::len),
         unread["count"]
     );
-    let (clients, warm_up, requests) = if args.quick { (4, 50, 300) } else { (4, 200, 2_000) };
-    for (name, path) in [("triage_list", "/api/conversations/triage"), ("unread_count", "/api/unread")] {
-        // Start each measurement with the writer idle (no audit backlog of the previous one).
-        let flush = Instant::now();
-        service.state.db.flush().await?;
-        eprintln!(
-            "bench: GET {path} x{requests} from {clients} clients (writer idle after {} ms)",
-            flush.elapsed().as_millis()
-        );
-        let mut latencies = reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
-        figure(&format!("{name}_p50_ms"), latencies.percentile_ms(50.0), "ms");
-        figure(&format!("{name}_p99_ms"), latencies.percentile_ms(99.0), "ms");
+    // Latency of one request at a time, then under four concurrent clients
+    // (the bench's own clients share the machine's two cores with the service).
+    let (warm_up, requests) = if args.quick { (50, 300) } else { (200, 2_000) };
+    for clients in [1, 4] {
+        for (name, path) in [("triage_list", "/api/conversations/triage"), ("unread_count", "/api/unread")] {
+            // Start each measurement with the writer idle (no audit backlog of the previous one).
+            let flush = Instant::now();
+            service.state.db.flush().await?;
+            eprintln!(
+                "bench: GET {path} x{requests} from {clients} clients (writer idle after {} ms)",
+                flush.elapsed().as_millis()
+            );
+            let mut latencies = reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
+            let name = if clients == 1 { name.to_owned() } else { format!("{name}_{clients}_clients") };
+            figure(&format!("{name}_p50_ms"), latencies.percentile_ms(50.0), "ms");
+            figure(&format!("{name}_p99_ms"), latencies.percentile_ms(99.0), "ms");
+        }
     }
     let flush = Instant::now();
     service.stop().await;

@@ -1,20 +1,27 @@
 //! The single SQLite writer with group commit.
 //!
-//! Requests hand their write as a closure to this task. It takes whatever is
-//! queued (up to [`MAX_BATCH`]), runs each closure inside its own savepoint of
-//! one transaction, commits once (one fsync for the whole batch), and only
-//! then answers each request. A failing closure rolls back to its savepoint
-//! and leaves the others alone; a failing commit fails them all, so nothing is
+//! Requests hand their write as a closure to a dedicated thread that owns
+//! the only writing connection. It takes whatever is queued (up to
+//! [`MAX_BATCH`]), runs each closure inside its own savepoint of one
+//! transaction, commits once (one fsync for the whole batch), and only then
+//! answers each request. A failing closure rolls back to its savepoint and
+//! leaves the others alone; a failing commit fails them all, so nothing is
 //! acknowledged that is not on disk.
+//!
+//! The thread runs SQLite through rusqlite with cached prepared statements:
+//! each statement is a function call, not a hop between threads, which is
+//! what lets one writer keep up with thousands of sends a second.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::path::Path;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use sqlx::{AnyConnection, Executor};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use tokio::sync::{mpsc, oneshot};
 
+use super::value::{FromRow, FromValue, Value};
 use super::{Result, StoreError};
 use crate::events::Hub;
 
@@ -30,17 +37,54 @@ pub struct Change {
     pub seq: i64,
     /// The conversation that changed, if any.
     pub conversation_id: Option<i64>,
-    /// Set when only this staff member's view changed (read state).
+    /// Set when only this staff member's view changed (read state), or,
+    /// without a conversation, when their account changed (a session ended).
     pub staff_id: Option<i64>,
 }
 
-/// What a write closure gets: the connection inside the open transaction,
-/// and a way to announce changes once they are committed.
+/// What a write closure gets: a transaction to run statements in, and a way
+/// to announce changes once they are committed.
 pub struct WriteCtx {
-    /// The connection; a transaction is open on it.
-    pub conn: AnyConnection,
+    conn: rusqlite::Connection,
     seq: i64,
     changes: Vec<Change>,
+}
+
+fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()> {
+    // SQLite numbers "$N" parameters by first appearance, not by N: bind by name.
+    for i in 1..=stmt.parameter_count() {
+        let n: usize = stmt
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| StoreError::Rejected(format!("statement parameter {i} is not of the form $N")))?;
+        let value = args.get(n - 1).ok_or_else(|| StoreError::Rejected(format!("no value for ${n}")))?;
+        stmt.raw_bind_parameter(i, SqlValue(value))?;
+    }
+    Ok(())
+}
+
+struct SqlValue<'a>(&'a Value);
+
+impl rusqlite::ToSql for SqlValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+fn column(row: &rusqlite::Row<'_>, i: usize) -> Result<Value> {
+    Ok(match row.get_ref(i)? {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => Value::Int(n),
+        ValueRef::Real(f) => Value::Int(f as i64),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    })
 }
 
 impl WriteCtx {
@@ -53,28 +97,110 @@ impl WriteCtx {
     pub fn changed(&mut self, clinic_id: i64, conversation_id: Option<i64>, staff_id: Option<i64>) {
         self.changes.push(Change { clinic_id, seq: self.seq, conversation_id, staff_id });
     }
+
+    /// Runs a statement; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str, args: Vec<Value>) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        bind(&mut stmt, &args)?;
+        Ok(stmt.raw_execute()? as u64)
+    }
+
+    /// Every row of a query.
+    pub async fn all<T: FromRow>(&mut self, sql: &str, args: Vec<Value>) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        bind(&mut stmt, &args)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let columns = (0..width).map(|i| column(row, i)).collect::<Result<Vec<_>>>()?;
+            out.push(T::from_row(columns)?);
+        }
+        Ok(out)
+    }
+
+    /// The first row, if any.
+    pub async fn optional<T: FromRow>(&mut self, sql: &str, args: Vec<Value>) -> Result<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        bind(&mut stmt, &args)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(row) => {
+                let columns = (0..width).map(|i| column(row, i)).collect::<Result<Vec<_>>>()?;
+                Ok(Some(T::from_row(columns)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The one row a query must return.
+    pub async fn one<T: FromRow>(&mut self, sql: &str, args: Vec<Value>) -> Result<T> {
+        self.optional(sql, args).await?.ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+    }
+
+    /// The first column of the one row a query must return.
+    pub async fn scalar<T: FromValue>(&mut self, sql: &str, args: Vec<Value>) -> Result<T> {
+        let (v,): (T,) = self.one(sql, args).await?;
+        Ok(v)
+    }
+
+    /// The first column of the first row, if any.
+    pub async fn scalar_optional<T: FromValue>(&mut self, sql: &str, args: Vec<Value>) -> Result<Option<T>> {
+        Ok(self.optional::<(T,)>(sql, args).await?.map(|(v,)| v))
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        self.conn.prepare_cached(sql)?.raw_execute()?;
+        Ok(())
+    }
 }
 
 type Output = Box<dyn Any + Send>;
 type JobFn = Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> BoxFuture<'c, Result<Output>> + Send>;
 
+/// Where a job's outcome goes (`None`: nobody waits).
+type Reply = Option<oneshot::Sender<Result<Output>>>;
+
 struct Job {
     run: JobFn,
-    reply: Option<oneshot::Sender<Result<Output>>>,
+    reply: Reply,
 }
 
-/// Handle to the writer task.
+/// Handle to the writer thread.
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
+/// Opens the writing connection with the service's settings: WAL, so readers
+/// run beside it, and `synchronous=FULL`, so a commit is on disk before any
+/// request hears "done".
+fn open(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA foreign_keys = ON;
+         PRAGMA mmap_size = 4294967296;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
 impl Writer {
-    /// Starts the writer task on `conn`.
-    pub fn start_sqlite(conn: AnyConnection, hub: Hub) -> Writer {
+    /// Starts the writer thread on the SQLite file at `path`.
+    pub fn start_sqlite(path: &Path, hub: Hub) -> Result<Writer> {
+        let conn = open(path)?;
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(run(conn, rx, hub));
-        Writer { tx }
+        std::thread::Builder::new()
+            .name("cortico-writer".into())
+            .spawn(move || run(WriteCtx { conn, seq: 0, changes: Vec::new() }, rx, hub))
+            .map_err(|e| StoreError::Rejected(format!("could not start the writer thread: {e}")))?;
+        Ok(Writer { tx })
     }
 
     fn boxed<T, F>(job: F) -> JobFn
@@ -116,9 +242,8 @@ impl Writer {
     }
 }
 
-async fn run(conn: AnyConnection, mut rx: mpsc::Receiver<Job>, hub: Hub) {
-    let mut ctx = WriteCtx { conn, seq: 0, changes: Vec::new() };
-    while let Some(first) = rx.recv().await {
+fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub) {
+    while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -126,38 +251,36 @@ async fn run(conn: AnyConnection, mut rx: mpsc::Receiver<Job>, hub: Hub) {
                 Err(_) => break,
             }
         }
-        commit_batch(&mut ctx, batch, &hub).await;
+        commit_batch(&mut ctx, batch, &hub);
     }
     tracing::info!("database writer stopped");
 }
 
-async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
+fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
     ctx.changes.clear();
-    if let Err(err) = begin(ctx).await {
+    if let Err(err) = begin(ctx) {
         tracing::error!(error = %err, "could not start a write transaction");
-        fail_all(batch, &err.to_string());
+        fail_all(batch.into_iter().map(|j| j.reply), &err.to_string());
         return;
     }
-    let mut done: Vec<(Option<oneshot::Sender<Result<Output>>>, Result<Output>)> = Vec::with_capacity(batch.len());
-    for job in batch {
-        let result = run_in_savepoint(ctx, job.run).await;
-        match result {
+    let mut done: Vec<(Reply, Result<Output>)> = Vec::with_capacity(batch.len());
+    let mut jobs = batch.into_iter();
+    while let Some(job) = jobs.next() {
+        match run_in_savepoint(ctx, job.run) {
             Ok(outcome) => done.push((job.reply, outcome)),
             Err(err) => {
                 // The savepoint machinery itself failed: the transaction is unusable.
                 tracing::error!(error = %err, "write transaction broke");
-                let _ = ctx.conn.execute("ROLLBACK").await;
-                let message = err.to_string();
-                for (reply, _) in done {
-                    send(reply, Err(StoreError::CommitFailed(message.clone())));
-                }
-                send(job.reply, Err(StoreError::CommitFailed(message)));
+                let _ = ctx.batch("ROLLBACK");
+                let replies =
+                    done.into_iter().map(|(r, _)| r).chain(std::iter::once(job.reply)).chain(jobs.map(|j| j.reply));
+                fail_all(replies, &err.to_string());
                 return;
             }
         }
     }
-    match ctx.conn.execute("COMMIT").await {
-        Ok(_) => {
+    match ctx.batch("COMMIT") {
+        Ok(()) => {
             if !ctx.changes.is_empty() {
                 hub.publish(std::mem::take(&mut ctx.changes));
             }
@@ -167,52 +290,50 @@ async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
         }
         Err(err) => {
             tracing::error!(error = %err, "commit failed");
-            let _ = ctx.conn.execute("ROLLBACK").await;
-            let message = err.to_string();
-            for (reply, _) in done {
-                send(reply, Err(StoreError::CommitFailed(message.clone())));
-            }
+            let _ = ctx.batch("ROLLBACK");
+            fail_all(done.into_iter().map(|(r, _)| r), &err.to_string());
         }
     }
 }
 
-async fn begin(ctx: &mut WriteCtx) -> sqlx::Result<()> {
+fn begin(ctx: &mut WriteCtx) -> Result<()> {
     // IMMEDIATE takes the write lock now instead of failing later with SQLITE_BUSY.
-    ctx.conn.execute("BEGIN IMMEDIATE").await?;
-    let seq: sqlx::Result<i64> =
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
-            .fetch_one(&mut ctx.conn)
-            .await;
+    ctx.batch("BEGIN IMMEDIATE")?;
+    let seq = futures::executor::block_on(
+        ctx.scalar::<i64>("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value", vec![]),
+    );
     match seq {
         Ok(seq) => {
             ctx.seq = seq;
             Ok(())
         }
         Err(err) => {
-            let _ = ctx.conn.execute("ROLLBACK").await;
+            let _ = ctx.batch("ROLLBACK");
             Err(err)
         }
     }
 }
 
 /// Runs one job inside a savepoint. The outer error means the transaction
-/// itself is broken; the inner result is the job's own outcome.
-async fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> sqlx::Result<Result<Output>> {
-    ctx.conn.execute("SAVEPOINT job").await?;
+/// itself is broken; the inner result is the job's own outcome. Jobs only
+/// call [`WriteCtx`], whose futures complete at once, so polling them here on
+/// the writer thread never waits.
+fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> Result<Result<Output>> {
+    ctx.batch("SAVEPOINT job")?;
     let mark = ctx.changes.len();
-    let outcome = AssertUnwindSafe(run(ctx)).catch_unwind().await.unwrap_or_else(|_| {
+    let outcome = futures::executor::block_on(AssertUnwindSafe(run(ctx)).catch_unwind()).unwrap_or_else(|_| {
         tracing::error!("a write job panicked; its changes were rolled back");
         Err(StoreError::Rejected("internal error".into()))
     });
     if outcome.is_err() {
         ctx.changes.truncate(mark);
-        ctx.conn.execute("ROLLBACK TO job").await?;
+        ctx.batch("ROLLBACK TO job")?;
     }
-    ctx.conn.execute("RELEASE job").await?;
+    ctx.batch("RELEASE job")?;
     Ok(outcome)
 }
 
-fn send(reply: Option<oneshot::Sender<Result<Output>>>, outcome: Result<Output>) {
+fn send(reply: Reply, outcome: Result<Output>) {
     match reply {
         // The requester may have gone; the write stands either way.
         Some(reply) => drop(reply.send(outcome)),
@@ -224,8 +345,8 @@ fn send(reply: Option<oneshot::Sender<Result<Output>>>, outcome: Result<Output>)
     }
 }
 
-fn fail_all(batch: Vec<Job>, message: &str) {
-    for job in batch {
-        send(job.reply, Err(StoreError::CommitFailed(message.to_owned())));
+fn fail_all(replies: impl Iterator<Item = Option<oneshot::Sender<Result<Output>>>>, message: &str) {
+    for reply in replies {
+        send(reply, Err(StoreError::CommitFailed(message.to_owned())));
     }
 }

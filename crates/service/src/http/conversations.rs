@@ -61,19 +61,23 @@ fn viewer(auth: &StaffAuth) -> Viewer {
     Viewer::Staff { id: auth.0.staff_id, clinic_id: auth.0.clinic_id }
 }
 
-/// Reading a list reads patients' data: one audit record per conversation shown.
+/// Reading a list reads patients' data: one audit record per conversation
+/// shown. The panel reloads its list on every change, so a row the same
+/// person already saw in the last few minutes is not recorded again (see
+/// `audit::RecentViews`); opening a conversation is always recorded.
 fn audit_list(state: &AppState, actor: Actor, listed: &lists::Listed) {
-    if listed.page.items.is_empty() {
-        return;
-    }
+    let now = state.clock.now();
     let records: Vec<Record> = listed
         .page
         .items
         .iter()
         .zip(&listed.patient_ids)
+        .filter(|(c, _)| state.list_views.first_in_window(actor, c.id, now))
         .map(|(c, &patient_id)| Record::new(actor, "conversation.list", Some(patient_id), Some(c.id)))
         .collect();
-    let now = state.clock.now();
+    if records.is_empty() {
+        return;
+    }
     state.db.write_later(move |w| Box::pin(async move { audit::append(w, now, &records).await }));
 }
 
@@ -159,20 +163,18 @@ fn outgoing(req: SendMessageRequest) -> Outgoing {
     }
 }
 
-async fn sent_response(
-    state: &AppState,
-    auth: &StaffAuth,
-    sent: Sent,
-) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
-    let detail = lists::detail(state.db.read(), viewer(auth), sent.conversation_id, Some(sent.message_id + 1)).await?;
-    let message = detail
-        .messages
-        .into_iter()
-        .rev()
-        .find(|m| m.id == sent.message_id)
-        .ok_or_else(|| ApiError::Internal("sent message not found".into()))?;
+/// The answer to a send: the conversation's row and the message as the
+/// sender sees them, computed in the write itself (no second read).
+fn sent_response(sent: Sent) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
     let status = if sent.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, AppJson(SendMessageResponse { conversation: detail.summary, message, replayed: sent.replayed })))
+    Ok((
+        status,
+        AppJson(SendMessageResponse {
+            conversation: sent.conversation,
+            message: sent.message,
+            replayed: sent.replayed,
+        }),
+    ))
 }
 
 /// `POST /api/conversations`: a new conversation with a patient, and its first message.
@@ -181,11 +183,27 @@ async fn start_conversation(
     auth: StaffAuth,
     AppJson(req): AppJson<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
+    refresh_from_oscar(&state, &auth, req.patient.demographic_no).await;
     let sent =
         conversations::start(&state.db, auth.actor(), req.patient, outgoing(req.message), state.clock.now()).await?;
     // The patient's notification was queued with the message: send it now.
     state.notifier.wake();
-    sent_response(&state, &auth, sent).await
+    sent_response(sent)
+}
+
+/// Before a first message, the patient's email, phone and identity details
+/// come from Oscar when the clinic connected it (at most a day old). Oscar
+/// being slow or down never stops the message: it is sent with what the
+/// service already has, and staff can add details by hand.
+async fn refresh_from_oscar(state: &AppState, auth: &StaffAuth, demographic_no: u32) {
+    let refresh = state.oscar.refresh_patient(auth.actor(), demographic_no, false);
+    match tokio::time::timeout(std::time::Duration::from_secs(5), refresh).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(clinic_id = auth.0.clinic_id, error = err.label(), "could not read the patient from Oscar")
+        }
+        Err(_) => tracing::warn!(clinic_id = auth.0.clinic_id, "Oscar took too long to answer; sending without it"),
+    }
 }
 
 /// `POST /api/conversations/{id}/messages`: Send, or Send & Allow Replies.
@@ -198,7 +216,7 @@ async fn send_message(
     let sent = conversations::send(&state.db, auth.actor(), id, outgoing(req), state.clock.now()).await?;
     // The patient's notification was queued with the message: send it now.
     state.notifier.wake();
-    sent_response(&state, &auth, sent).await
+    sent_response(sent)
 }
 
 /// `POST /api/conversations/{id}/read`: the user has read up to a message.

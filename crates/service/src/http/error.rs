@@ -43,6 +43,11 @@ pub enum ApiError {
     /// 503: shutting down or the database is unreachable.
     #[error("The service is temporarily unavailable. Please try again.")]
     Unavailable,
+    /// Any other status with its own stable code (Oscar connector errors:
+    /// `oscar_not_connected` 409, `oscar_unreachable` 504, `oscar_refused` and
+    /// `oscar_bad_response` 502…).
+    #[error("{2}")]
+    Coded(StatusCode, &'static str, String),
     /// 500: a bug or a failing disk; details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -65,6 +70,7 @@ impl ApiError {
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Coded(status, code, _) => (*status, code),
         }
     }
 
@@ -102,6 +108,32 @@ impl From<StoreError> for ApiError {
             StoreError::WriterGone => ApiError::Unavailable,
             StoreError::CommitFailed(m) => ApiError::Internal(format!("commit failed: {m}")),
             StoreError::Db(e) => ApiError::Internal(format!("database: {e}")),
+            StoreError::Sqlite(e) => ApiError::Internal(format!("database: {e}")),
+        }
+    }
+}
+
+impl From<crate::oscar::ConnectorError> for ApiError {
+    fn from(err: crate::oscar::ConnectorError) -> Self {
+        use crate::oscar::client::OscarError;
+        use crate::oscar::ConnectorError;
+        let message = err.to_string();
+        match err {
+            ConnectorError::NotConnected(_) => ApiError::Coded(StatusCode::CONFLICT, "oscar_not_connected", message),
+            ConnectorError::Invalid(m) => ApiError::BadRequest(m),
+            ConnectorError::Store(e) => e.into(),
+            ConnectorError::Oscar(e) => match e {
+                OscarError::Unreachable(_) => {
+                    ApiError::Coded(StatusCode::GATEWAY_TIMEOUT, "oscar_unreachable", message)
+                }
+                OscarError::Refused(_) => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_refused", message),
+                OscarError::CallbackRejected(_) => {
+                    ApiError::Coded(StatusCode::BAD_REQUEST, "oscar_callback_rejected", message)
+                }
+                OscarError::NotFound => ApiError::NotFound(message),
+                OscarError::Status { .. } => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_error", message),
+                OscarError::Malformed(_) => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_bad_response", message),
+            },
         }
     }
 }

@@ -72,7 +72,7 @@ impl FromRequestParts<AppState> for StaffAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))?;
-        let session = sessions::authenticate(&state.db, token, state.clock.now()).await?;
+        let session = sessions::authenticate(&state.db, &state.sessions, token, state.clock.now()).await?;
         session.map(StaffAuth).ok_or_else(ApiError::session_expired)
     }
 }

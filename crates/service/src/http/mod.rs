@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod openapi;
+mod oscar;
 mod patients;
 mod stream;
 
@@ -56,6 +57,12 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Wakes the notification worker when something is queued.
     pub notifier: crate::notify::Waker,
+    /// Recently seen staff sessions.
+    pub sessions: crate::store::sessions::SessionCache,
+    /// List rows recently recorded in the audit log.
+    pub list_views: crate::store::audit::RecentViews,
+    /// Calls to each clinic's Oscar.
+    pub oscar: crate::oscar::Connector,
 }
 
 /// JSON requests are small: a message is at most 10,000 characters.
@@ -69,11 +76,13 @@ pub fn router(state: AppState) -> Router {
         .merge(patients::router())
         .merge(stream::router())
         .merge(audit::router())
+        .merge(oscar::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // Uploads stream to disk with their own cap, so they sit outside the JSON limit.
         .merge(attachments::router())
         .merge(health::router())
         .merge(crate::portal::router_with(state.clone()))
+        .merge(crate::oscar::callback_page::router())
         .merge(openapi::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

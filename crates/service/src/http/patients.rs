@@ -49,6 +49,7 @@ async fn update_patient(
         req,
         &state.settings.secret_key,
         state.clock.now(),
+        patients::Source::Staff,
     )
     .await?;
     Ok(AppJson(patients::details(state.db.read(), auth.0.clinic_id, demographic_no).await?))

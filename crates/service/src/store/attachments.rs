@@ -1,5 +1,6 @@
 //! Attachment records: an upload waits (pending) until a message carries it.
 
+use crate::args;
 use cortico_protocol::api::AttachmentInfo;
 use sqlx::AnyPool;
 
@@ -19,21 +20,25 @@ pub async fn insert_pending(
     db.write(move |w| {
         Box::pin(async move {
             // language=SQL
-            let row: AttachmentRow = sqlx::query_as(&format!(
-                "INSERT INTO attachments (clinic_id, uploader, file_name, media_type, size, sha256, created_at)
+            let row: AttachmentRow = w
+                .one(
+                    &format!(
+                        "INSERT INTO attachments (clinic_id, uploader, file_name, media_type, size, sha256, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  RETURNING {}",
-                ATTACHMENT.replace("a.", "")
-            ))
-            .bind(actor.clinic_id())
-            .bind(actor.key())
-            .bind(&file_name)
-            .bind(stored.media_type)
-            .bind(stored.size)
-            .bind(&stored.sha256)
-            .bind(now)
-            .fetch_one(&mut w.conn)
-            .await?;
+                        ATTACHMENT.replace("a.", "")
+                    ),
+                    args![
+                        actor.clinic_id(),
+                        actor.key(),
+                        &file_name,
+                        stored.media_type,
+                        stored.size,
+                        &stored.sha256,
+                        now
+                    ],
+                )
+                .await?;
             audit::append(w, now, &[Record::new(actor, "attachment.upload", None, None)]).await?;
             Ok(row.into_info())
         })
@@ -100,13 +105,7 @@ pub async fn discard_pending(db: &Db, files: &FileStore, actor: Actor, ids: Vec<
             Box::pin(async move {
                 let mut hashes = Vec::new();
                 for id in ids {
-                    let sha: Option<String> = sqlx::query_scalar(
-                        "DELETE FROM attachments WHERE id = $1 AND clinic_id = $2 AND uploader = $3 AND message_id IS NULL RETURNING sha256",
-                    )
-                    .bind(id)
-                    .bind(actor.clinic_id())
-                    .bind(actor.key())
-                    .fetch_optional(&mut w.conn)
+                    let sha: Option<String> = w.scalar_optional("DELETE FROM attachments WHERE id = $1 AND clinic_id = $2 AND uploader = $3 AND message_id IS NULL RETURNING sha256", args![id, actor.clinic_id(), actor.key()])
                     .await?;
                     hashes.extend(sha);
                 }
@@ -136,12 +135,13 @@ pub async fn collect_garbage(db: &Db, files: &FileStore, now: i64, max_age_ms: i
     let hashes: Vec<String> = db
         .write(move |w| {
             Box::pin(async move {
-                Ok(sqlx::query_scalar(
-                    "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256",
-                )
-                .bind(cutoff)
-                .fetch_all(&mut w.conn)
-                .await?)
+                let rows = w
+                    .all::<(String,)>(
+                        "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256",
+                        args![cutoff],
+                    )
+                    .await?;
+                Ok(rows.into_iter().map(|(sha,)| sha).collect())
             })
         })
         .await?;

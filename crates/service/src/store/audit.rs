@@ -1,5 +1,6 @@
 //! The append-only audit log: who read or changed which patient's data, when.
 
+use crate::args;
 use cortico_protocol::api::{AuditEntry, AuditPage};
 use sqlx::AnyPool;
 
@@ -27,22 +28,46 @@ impl Record {
     }
 }
 
+/// List rows recently recorded as seen, per person and conversation, so a
+/// list reloaded on every change does not write the same audit records
+/// again and again. Each instance keeps its own; at worst a view is
+/// recorded once per instance and window, never less than once.
+#[derive(Clone, Default)]
+pub struct RecentViews {
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, i64), i64>>>,
+}
+
+impl RecentViews {
+    /// How long a recorded list view covers the same row for the same person.
+    pub const WINDOW_MS: i64 = 5 * 60 * 1000;
+    /// Beyond this many entries, expired ones are dropped.
+    const PRUNE_AT: usize = 100_000;
+
+    /// True when `actor` has not seen `conversation_id` in a list within the
+    /// window (the view must be recorded); remembers it from now.
+    pub fn first_in_window(&self, actor: Actor, conversation_id: i64, now: i64) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() >= Self::PRUNE_AT {
+            seen.retain(|_, at| now - *at < Self::WINDOW_MS);
+        }
+        let at = seen.entry((actor.key(), conversation_id)).or_insert(i64::MIN);
+        if now.saturating_sub(*at) < Self::WINDOW_MS {
+            return false;
+        }
+        *at = now;
+        true
+    }
+}
+
 /// Appends records inside the current transaction.
 pub async fn append(w: &mut WriteCtx, at: i64, records: &[Record]) -> Result<()> {
     for r in records {
         // language=SQL
-        sqlx::query(
+        w.execute(
             "INSERT INTO audit_log (clinic_id, at, actor_kind, actor_id, action, patient_id, conversation_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![r.clinic_id, at, r.actor.kind(), r.actor.id(), r.action, r.patient_id, r.conversation_id],
         )
-        .bind(r.clinic_id)
-        .bind(at)
-        .bind(r.actor.kind())
-        .bind(r.actor.id())
-        .bind(r.action)
-        .bind(r.patient_id)
-        .bind(r.conversation_id)
-        .execute(&mut w.conn)
         .await?;
     }
     Ok(())

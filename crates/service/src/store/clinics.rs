@@ -1,5 +1,6 @@
 //! Clinics: the tenants.
 
+use crate::args;
 use sqlx::AnyPool;
 
 use super::{Db, Result, StoreError};
@@ -18,6 +19,8 @@ pub struct Clinic {
     /// IANA zone the portal shows times in.
     pub time_zone: String,
 }
+
+crate::row_struct!(Clinic { id, slug, name, patient_initiated, time_zone });
 
 impl Clinic {
     /// The clinic's time zone.
@@ -47,16 +50,14 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<Clinic>
     db.write(move |w| {
         Box::pin(async move {
             // language=SQL
-            let row: Option<Clinic> = sqlx::query_as(
-                "INSERT INTO clinics (slug, name, created_at) VALUES ($1, $2, $3)
+            let row: Option<Clinic> = w
+                .optional(
+                    "INSERT INTO clinics (slug, name, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (slug) DO NOTHING
                  RETURNING id, slug, name, patient_initiated, time_zone",
-            )
-            .bind(&slug)
-            .bind(&name)
-            .bind(now)
-            .fetch_optional(&mut w.conn)
-            .await?;
+                    args![&slug, &name, now],
+                )
+                .await?;
             row.ok_or_else(|| StoreError::Conflict(format!("A clinic named '{slug}' already exists.")))
         })
     })
@@ -84,10 +85,7 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Clinic> {
 pub async fn set_patient_initiated(db: &Db, clinic_id: i64, on: bool) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            sqlx::query("UPDATE clinics SET patient_initiated = $1 WHERE id = $2")
-                .bind(super::flag(on))
-                .bind(clinic_id)
-                .execute(&mut w.conn)
+            w.execute("UPDATE clinics SET patient_initiated = $1 WHERE id = $2", args![super::flag(on), clinic_id])
                 .await?;
             Ok(())
         })
@@ -104,11 +102,7 @@ pub async fn set_time_zone(db: &Db, clinic_id: i64, zone: &str) -> Result<()> {
     let zone = zone.to_owned();
     db.write(move |w| {
         Box::pin(async move {
-            sqlx::query("UPDATE clinics SET time_zone = $1 WHERE id = $2")
-                .bind(&zone)
-                .bind(clinic_id)
-                .execute(&mut w.conn)
-                .await?;
+            w.execute("UPDATE clinics SET time_zone = $1 WHERE id = $2", args![&zone, clinic_id]).await?;
             Ok(())
         })
     })

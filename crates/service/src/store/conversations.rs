@@ -11,11 +11,14 @@
 //! - Unread is per staff member: reading sets their read marker, "mark as
 //!   unread" flags it for them only.
 
+use crate::args;
 use cortico_protocol::api::limits::{MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGE_CHARS};
 use cortico_protocol::OscarPatientRef;
 
 use super::audit::{self, Record};
+use super::lists::{self, Viewer};
 use super::{flag, patients, Actor, Db, Result, StoreError, WriteCtx};
+use cortico_protocol::api::{ConversationSummary, MessageView};
 
 /// A message to send, as the client gave it.
 #[derive(Clone, Debug)]
@@ -31,7 +34,7 @@ pub struct Outgoing {
 }
 
 /// What a send did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent {
     /// The conversation.
     pub conversation_id: i64,
@@ -39,6 +42,20 @@ pub struct Sent {
     pub message_id: i64,
     /// True when the key had been used and nothing new was stored.
     pub replayed: bool,
+    /// The conversation's list row for the sender, after the send.
+    pub conversation: ConversationSummary,
+    /// The message as stored.
+    pub message: MessageView,
+}
+
+/// The result of a send, with what the sender sees of it.
+async fn sent(w: &mut WriteCtx, actor: Actor, conversation_id: i64, message_id: i64, replayed: bool) -> Result<Sent> {
+    let viewer = match actor {
+        Actor::Staff { id, clinic_id } => Viewer::Staff { id, clinic_id },
+        Actor::Patient { id, clinic_id } => Viewer::Patient { id, clinic_id },
+    };
+    let (conversation, message) = lists::sent_view(w, viewer, conversation_id, message_id).await?;
+    Ok(Sent { conversation_id, message_id, replayed, conversation, message })
 }
 
 impl Outgoing {
@@ -87,27 +104,24 @@ struct Conversation {
 }
 
 async fn conversation(w: &mut WriteCtx, clinic_id: i64, id: i64) -> Result<Conversation> {
-    let row: Option<(i64, String, i64)> =
-        sqlx::query_as("SELECT patient_id, state, replies_allowed FROM conversations WHERE id = $1 AND clinic_id = $2")
-            .bind(id)
-            .bind(clinic_id)
-            .fetch_optional(&mut w.conn)
-            .await?;
+    let row: Option<(i64, String, i64)> = w
+        .optional(
+            "SELECT patient_id, state, replies_allowed FROM conversations WHERE id = $1 AND clinic_id = $2",
+            args![id, clinic_id],
+        )
+        .await?;
     let (patient_id, state, replies_allowed) = row.ok_or(StoreError::NotFound("No such conversation."))?;
     Ok(Conversation { patient_id, state, replies_allowed })
 }
 
 /// A previous send with this key, if any: (conversation, message).
 async fn replay(w: &mut WriteCtx, actor: Actor, key: &str) -> Result<Option<(i64, i64)>> {
-    Ok(sqlx::query_as(
+    w.optional(
         "SELECT m.conversation_id, m.id FROM idempotency_keys k JOIN messages m ON m.id = k.message_id
          WHERE k.clinic_id = $1 AND k.actor = $2 AND k.key = $3",
+        args![actor.clinic_id(), actor.key(), key],
     )
-    .bind(actor.clinic_id())
-    .bind(actor.key())
-    .bind(key)
-    .fetch_optional(&mut w.conn)
-    .await?)
+    .await
 }
 
 /// Inserts the message, attaches its files and updates the conversation row.
@@ -117,44 +131,29 @@ async fn insert_message(w: &mut WriteCtx, actor: Actor, conversation_id: i64, ou
         Actor::Staff { id, .. } => Some(id),
         Actor::Patient { .. } => None,
     };
-    let message_id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (conversation_id, author_staff_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(conversation_id)
-    .bind(staff_id)
-    .bind(&out.body)
-    .bind(now)
-    .fetch_one(&mut w.conn)
+    let message_id: i64 = w.scalar("INSERT INTO messages (conversation_id, author_staff_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id", args![conversation_id, staff_id, &out.body, now])
     .await?;
 
     let mut first_file = None;
     for &attachment_id in &out.attachment_ids {
-        let name: Option<String> = sqlx::query_scalar(
-            "UPDATE attachments SET message_id = $1
+        let name: Option<String> = w
+            .scalar_optional(
+                "UPDATE attachments SET message_id = $1
              WHERE id = $2 AND clinic_id = $3 AND uploader = $4 AND message_id IS NULL
              RETURNING file_name",
-        )
-        .bind(message_id)
-        .bind(attachment_id)
-        .bind(clinic_id)
-        .bind(actor.key())
-        .fetch_optional(&mut w.conn)
-        .await?;
+                args![message_id, attachment_id, clinic_id, actor.key()],
+            )
+            .await?;
         let name = name.ok_or_else(|| {
             StoreError::Rejected(format!("File {attachment_id} is not one of your uploads waiting to be sent."))
         })?;
         first_file.get_or_insert(name);
     }
 
-    sqlx::query(
+    w.execute(
         "INSERT INTO idempotency_keys (clinic_id, actor, key, message_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        args![clinic_id, actor.key(), &out.idempotency_key, message_id, now],
     )
-    .bind(clinic_id)
-    .bind(actor.key())
-    .bind(&out.idempotency_key)
-    .bind(message_id)
-    .bind(now)
-    .execute(&mut w.conn)
     .await?;
 
     let preview = preview(&out.body, first_file.as_deref());
@@ -162,57 +161,41 @@ async fn insert_message(w: &mut WriteCtx, actor: Actor, conversation_id: i64, ou
     match actor {
         Actor::Staff { id: staff_id, .. } => {
             // language=SQL
-            sqlx::query(
+            w.execute(
                 "UPDATE conversations SET state = 'open', replies_allowed = $2, last_message_id = $3,
                      last_message_at = $4, last_author = 'staff', preview = $5, needs_reply = 0, change_seq = $6
                  WHERE id = $1",
+                args![conversation_id, flag(out.allow_replies), message_id, now, &preview, seq],
             )
-            .bind(conversation_id)
-            .bind(flag(out.allow_replies))
-            .bind(message_id)
-            .bind(now)
-            .bind(&preview)
-            .bind(seq)
-            .execute(&mut w.conn)
             .await?;
             // Writing makes you a member, and you have read what you wrote.
-            sqlx::query(
+            w.execute(
                 "INSERT INTO conversation_members (conversation_id, staff_id, last_message_at, added_at)
                  VALUES ($1, $2, $3, $3) ON CONFLICT (conversation_id, staff_id) DO NOTHING",
+                args![conversation_id, staff_id, now],
             )
-            .bind(conversation_id)
-            .bind(staff_id)
-            .bind(now)
-            .execute(&mut w.conn)
             .await?;
             set_read(w, staff_id, conversation_id, message_id).await?;
+            super::unread::staff_wrote(w, conversation_id).await?;
             // Tell the patient, in the same transaction: never lost, never blocking.
-            let patient_id: i64 = sqlx::query_scalar("SELECT patient_id FROM conversations WHERE id = $1")
-                .bind(conversation_id)
-                .fetch_one(&mut w.conn)
-                .await?;
-            super::notifications::new_message(w, patient_id, conversation_id, now).await?;
+            super::notifications::new_message(w, conversation_id, now).await?;
         }
         Actor::Patient { .. } => {
-            sqlx::query(
+            w.execute(
                 "UPDATE conversations SET last_message_id = $2, last_message_at = $3, last_author = 'patient',
                      preview = $4, needs_reply = 1, change_seq = $5
                  WHERE id = $1",
+                args![conversation_id, message_id, now, &preview, seq],
             )
-            .bind(conversation_id)
-            .bind(message_id)
-            .bind(now)
-            .bind(&preview)
-            .bind(seq)
-            .execute(&mut w.conn)
             .await?;
+            super::unread::patient_wrote(w, clinic_id, conversation_id).await?;
         }
     }
-    sqlx::query("UPDATE conversation_members SET last_message_at = $2 WHERE conversation_id = $1")
-        .bind(conversation_id)
-        .bind(now)
-        .execute(&mut w.conn)
-        .await?;
+    w.execute(
+        "UPDATE conversation_members SET last_message_at = $2 WHERE conversation_id = $1",
+        args![conversation_id, now],
+    )
+    .await?;
     w.changed(clinic_id, Some(conversation_id), None);
     Ok(message_id)
 }
@@ -220,17 +203,14 @@ async fn insert_message(w: &mut WriteCtx, actor: Actor, conversation_id: i64, ou
 /// Moves a staff member's read marker forward (never back) and clears "unread".
 async fn set_read(w: &mut WriteCtx, staff_id: i64, conversation_id: i64, message_id: i64) -> Result<()> {
     // language=SQL
-    sqlx::query(
+    w.execute(
         "INSERT INTO read_state (staff_id, conversation_id, last_read_message_id, marked_unread) VALUES ($1, $2, $3, 0)
          ON CONFLICT (staff_id, conversation_id) DO UPDATE SET
              marked_unread = 0,
              last_read_message_id = CASE WHEN read_state.last_read_message_id > excluded.last_read_message_id
                                          THEN read_state.last_read_message_id ELSE excluded.last_read_message_id END",
+        args![staff_id, conversation_id, message_id],
     )
-    .bind(staff_id)
-    .bind(conversation_id)
-    .bind(message_id)
-    .execute(&mut w.conn)
     .await?;
     Ok(())
 }
@@ -245,38 +225,32 @@ pub async fn start(db: &Db, actor: Actor, patient: OscarPatientRef, out: Outgoin
         Box::pin(async move {
             if let Some((conversation_id, message_id)) = replay(w, actor, &out.idempotency_key).await? {
                 // A retry of this very start, or a key reused by mistake?
-                let first: Option<i64> = sqlx::query_scalar(
-                    "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                let first: Option<i64> = w
+                    .scalar_optional(
+                        "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
                      JOIN patients p ON p.id = c.patient_id
                      WHERE m.conversation_id = $1 AND p.demographic_no = $2 ORDER BY m.id LIMIT 1",
-                )
-                .bind(conversation_id)
-                .bind(i64::from(patient.demographic_no))
-                .fetch_optional(&mut w.conn)
-                .await?;
+                        args![conversation_id, i64::from(patient.demographic_no)],
+                    )
+                    .await?;
                 if first != Some(message_id) {
                     return Err(StoreError::Conflict(
                         "This idempotency_key was already used for another message.".into(),
                     ));
                 }
-                return Ok(Sent { conversation_id, message_id, replayed: true });
+                return sent(w, actor, conversation_id, message_id, true).await;
             }
             let patient_id = patients::upsert(w, clinic_id, &patient, now).await?;
             // language=SQL
-            let conversation_id: i64 = sqlx::query_scalar(
-                "INSERT INTO conversations (clinic_id, patient_id, state, replies_allowed, created_by, created_at,
+            let conversation_id: i64 = w
+                .scalar(
+                    "INSERT INTO conversations (clinic_id, patient_id, state, replies_allowed, created_by, created_at,
                      last_message_at, last_author, preview, needs_reply, change_seq)
                  VALUES ($1, $2, 'open', $3, $4, $5, $5, 'staff', '', 0, $6)
                  RETURNING id",
-            )
-            .bind(clinic_id)
-            .bind(patient_id)
-            .bind(flag(out.allow_replies))
-            .bind(staff_id)
-            .bind(now)
-            .bind(w.seq())
-            .fetch_one(&mut w.conn)
-            .await?;
+                    args![clinic_id, patient_id, flag(out.allow_replies), staff_id, now, w.seq()],
+                )
+                .await?;
             let message_id = insert_message(w, actor, conversation_id, &out, now).await?;
             audit::append(
                 w,
@@ -287,7 +261,7 @@ pub async fn start(db: &Db, actor: Actor, patient: OscarPatientRef, out: Outgoin
                 ],
             )
             .await?;
-            Ok(Sent { conversation_id, message_id, replayed: false })
+            sent(w, actor, conversation_id, message_id, false).await
         })
     })
     .await
@@ -303,28 +277,23 @@ pub async fn start_by_patient(db: &Db, actor: Actor, out: Outgoing, now: i64) ->
     db.write(move |w| {
         Box::pin(async move {
             if let Some((conversation_id, message_id)) = replay(w, actor, &out.idempotency_key).await? {
-                return Ok(Sent { conversation_id, message_id, replayed: true });
+                return sent(w, actor, conversation_id, message_id, true).await;
             }
-            let allowed: i64 = sqlx::query_scalar("SELECT patient_initiated FROM clinics WHERE id = $1")
-                .bind(clinic_id)
-                .fetch_one(&mut w.conn)
-                .await?;
+            let allowed: i64 =
+                w.scalar("SELECT patient_initiated FROM clinics WHERE id = $1", args![clinic_id]).await?;
             if allowed == 0 {
                 return Err(StoreError::Rejected("The clinic does not take new conversations from patients.".into()));
             }
             // language=SQL
-            let conversation_id: i64 = sqlx::query_scalar(
-                "INSERT INTO conversations (clinic_id, patient_id, state, replies_allowed, created_by, created_at,
+            let conversation_id: i64 = w
+                .scalar(
+                    "INSERT INTO conversations (clinic_id, patient_id, state, replies_allowed, created_by, created_at,
                      last_message_at, last_author, preview, needs_reply, change_seq)
                  VALUES ($1, $2, 'open', 1, NULL, $3, $3, 'patient', '', 1, $4)
                  RETURNING id",
-            )
-            .bind(clinic_id)
-            .bind(patient_id)
-            .bind(now)
-            .bind(w.seq())
-            .fetch_one(&mut w.conn)
-            .await?;
+                    args![clinic_id, patient_id, now, w.seq()],
+                )
+                .await?;
             let message_id = insert_message(w, actor, conversation_id, &out, now).await?;
             audit::append(
                 w,
@@ -335,7 +304,7 @@ pub async fn start_by_patient(db: &Db, actor: Actor, out: Outgoing, now: i64) ->
                 ],
             )
             .await?;
-            Ok(Sent { conversation_id, message_id, replayed: false })
+            sent(w, actor, conversation_id, message_id, false).await
         })
     })
     .await
@@ -353,7 +322,7 @@ pub async fn send(db: &Db, actor: Actor, conversation_id: i64, out: Outgoing, no
                         "This idempotency_key was already used for another conversation.".into(),
                     ));
                 }
-                return Ok(Sent { conversation_id, message_id, replayed: true });
+                return sent(w, actor, conversation_id, message_id, true).await;
             }
             let conv = conversation(w, actor.clinic_id(), conversation_id).await?;
             if let Actor::Patient { id, .. } = actor {
@@ -374,7 +343,7 @@ pub async fn send(db: &Db, actor: Actor, conversation_id: i64, out: Outgoing, no
             let message_id = insert_message(w, actor, conversation_id, &out, now).await?;
             audit::append(w, now, &[Record::new(actor, "message.send", Some(conv.patient_id), Some(conversation_id))])
                 .await?;
-            Ok(Sent { conversation_id, message_id, replayed: false })
+            sent(w, actor, conversation_id, message_id, false).await
         })
     })
     .await
@@ -387,18 +356,18 @@ pub async fn mark_read(db: &Db, actor: Actor, conversation_id: i64, up_to: i64, 
     };
     db.write(move |w| {
         Box::pin(async move {
-            let row: Option<(i64, i64)> = sqlx::query_as(
-                "SELECT patient_id, last_message_id FROM conversations WHERE id = $1 AND clinic_id = $2",
-            )
-            .bind(conversation_id)
-            .bind(clinic_id)
-            .fetch_optional(&mut w.conn)
-            .await?;
+            let row: Option<(i64, i64)> = w
+                .optional(
+                    "SELECT patient_id, last_message_id FROM conversations WHERE id = $1 AND clinic_id = $2",
+                    args![conversation_id, clinic_id],
+                )
+                .await?;
             let (patient_id, last) = row.ok_or(StoreError::NotFound("No such conversation."))?;
             if up_to < 0 {
                 return Err(StoreError::Rejected("up_to_message_id must be a message id.".into()));
             }
             set_read(w, staff_id, conversation_id, up_to.min(last)).await?;
+            super::unread::refresh_one(w, staff_id, conversation_id).await?;
             touch(w, clinic_id, conversation_id, Some(staff_id)).await?;
             audit::append(
                 w,
@@ -420,14 +389,10 @@ pub async fn mark_unread(db: &Db, actor: Actor, conversation_id: i64, now: i64) 
         Box::pin(async move {
             let conv = conversation(w, clinic_id, conversation_id).await?;
             // language=SQL
-            sqlx::query(
-                "INSERT INTO read_state (staff_id, conversation_id, last_read_message_id, marked_unread) VALUES ($1, $2, 0, 1)
-                 ON CONFLICT (staff_id, conversation_id) DO UPDATE SET marked_unread = 1",
-            )
-            .bind(staff_id)
-            .bind(conversation_id)
-            .execute(&mut w.conn)
+            w.execute("INSERT INTO read_state (staff_id, conversation_id, last_read_message_id, marked_unread) VALUES ($1, $2, 0, 1)
+                 ON CONFLICT (staff_id, conversation_id) DO UPDATE SET marked_unread = 1", args![staff_id, conversation_id])
             .await?;
+            super::unread::refresh_one(w, staff_id, conversation_id).await?;
             touch(w, clinic_id, conversation_id, Some(staff_id)).await?;
             audit::append(
                 w,
@@ -450,20 +415,21 @@ pub async fn set_open(db: &Db, actor: Actor, conversation_id: i64, open: bool, n
             let conv = conversation(w, clinic_id, conversation_id).await?;
             if open {
                 // language=SQL
-                sqlx::query(
+                w.execute(
                     "UPDATE conversations SET state = 'open', replies_allowed = 1,
                          needs_reply = CASE WHEN last_author = 'patient' THEN 1 ELSE 0 END
                      WHERE id = $1",
+                    args![conversation_id],
                 )
-                .bind(conversation_id)
-                .execute(&mut w.conn)
                 .await?;
             } else {
-                sqlx::query("UPDATE conversations SET state = 'closed', needs_reply = 0 WHERE id = $1")
-                    .bind(conversation_id)
-                    .execute(&mut w.conn)
-                    .await?;
+                w.execute(
+                    "UPDATE conversations SET state = 'closed', needs_reply = 0 WHERE id = $1",
+                    args![conversation_id],
+                )
+                .await?;
             }
+            super::unread::refresh_conversation(w, conversation_id).await?;
             touch(w, clinic_id, conversation_id, None).await?;
             let action = if open { "conversation.reopen" } else { "conversation.close" };
             audit::append(w, now, &[Record::new(actor, action, Some(conv.patient_id), Some(conversation_id))]).await
@@ -474,11 +440,7 @@ pub async fn set_open(db: &Db, actor: Actor, conversation_id: i64, open: bool, n
 
 /// Records the change for the live streams (clinic-wide, or one staff member's view).
 async fn touch(w: &mut WriteCtx, clinic_id: i64, conversation_id: i64, staff_id: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE conversations SET change_seq = $2 WHERE id = $1")
-        .bind(conversation_id)
-        .bind(w.seq())
-        .execute(&mut w.conn)
-        .await?;
+    w.execute("UPDATE conversations SET change_seq = $2 WHERE id = $1", args![conversation_id, w.seq()]).await?;
     w.changed(clinic_id, Some(conversation_id), staff_id);
     Ok(())
 }
@@ -495,15 +457,14 @@ pub async fn patient_opened(db: &Db, actor: Actor, conversation_id: i64, now: i6
             if conv.patient_id != patient_id {
                 return Err(StoreError::NotFound("No such conversation."));
             }
-            let updated = sqlx::query(
-                "UPDATE messages SET patient_read_at = $2
+            let updated = w
+                .execute(
+                    "UPDATE messages SET patient_read_at = $2
                  WHERE conversation_id = $1 AND author_staff_id IS NOT NULL AND patient_read_at IS NULL",
-            )
-            .bind(conversation_id)
-            .bind(now)
-            .execute(&mut w.conn)
-            .await?;
-            if updated.rows_affected() > 0 {
+                    args![conversation_id, now],
+                )
+                .await?;
+            if updated > 0 {
                 touch(w, clinic_id, conversation_id, None).await?;
             }
             audit::append(w, now, &[Record::new(actor, "conversation.read", Some(patient_id), Some(conversation_id))])

@@ -83,6 +83,22 @@ struct SummaryRow {
     marked: i64,
 }
 
+crate::row_struct!(SummaryRow {
+    id,
+    state,
+    replies_allowed,
+    last_message_at,
+    last_message_id,
+    preview,
+    last_author,
+    patient_id,
+    demographic_no,
+    first_name,
+    last_name,
+    last_read,
+    marked
+});
+
 /// Columns of [`SummaryRow`]; the query must join `patients p` and
 /// left-join `read_state rs` for the viewing staff member.
 const SUMMARY: &str =
@@ -217,21 +233,39 @@ pub async fn by_patient(pool: &AnyPool, viewer: Viewer, patient_id: i64, cursor:
 /// The badge: Triage conversations holding messages the staff member has
 /// not read (a conversation they marked unread counts as unread).
 pub async fn unread_count(pool: &AnyPool, clinic_id: i64, staff_id: i64) -> Result<i64> {
-    // language=SQL
+    // Kept up to date by every change (see store/unread.rs): one index range.
     let count: i64 = sqlx::query_scalar(
-        "SELECT
-             (SELECT COUNT(*) FROM conversations c
-              LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.staff_id = $2
-              WHERE c.clinic_id = $1 AND c.needs_reply = 1
-                AND (rs.staff_id IS NULL OR rs.last_read_message_id < c.last_message_id OR rs.marked_unread = 1))
-           + (SELECT COUNT(*) FROM read_state r JOIN conversations c ON c.id = r.conversation_id
-              WHERE r.staff_id = $2 AND r.marked_unread = 1 AND c.clinic_id = $1 AND c.needs_reply = 0)",
+        "SELECT COUNT(*) FROM staff_unread u JOIN staff s ON s.id = u.staff_id WHERE u.staff_id = $1 AND s.clinic_id = $2",
     )
-    .bind(clinic_id)
     .bind(staff_id)
+    .bind(clinic_id)
     .fetch_one(pool)
     .await?;
     Ok(count)
+}
+
+/// Per patient (by demographic number), the staff member's unread Triage
+/// conversations: the envelopes next to the day's appointments.
+pub async fn unread_by_patient(
+    pool: &AnyPool,
+    clinic_id: i64,
+    staff_id: i64,
+    demographic_nos: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    // The user's unread set is small (it is their badge): read it whole.
+    // language=SQL
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT p.demographic_no, COUNT(*) FROM staff_unread u
+         JOIN conversations c ON c.id = u.conversation_id
+         JOIN patients p ON p.id = c.patient_id
+         WHERE u.staff_id = $1 AND c.clinic_id = $2
+         GROUP BY p.demographic_no",
+    )
+    .bind(staff_id)
+    .bind(clinic_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter(|(d, _)| demographic_nos.contains(d)).collect())
 }
 
 /// One conversation's list row, for this viewer; `NotFound` outside their reach.
@@ -279,6 +313,68 @@ struct MessageRow {
     patient_read_at: Option<i64>,
 }
 
+crate::row_struct!(MessageRow { id, author_staff_id, staff_name, body, created_at, patient_read_at });
+
+/// Columns of [`MessageRow`] from `messages m` left-joined to `staff s`.
+const MESSAGE: &str = "m.id, m.author_staff_id, s.name AS staff_name, m.body, m.created_at, m.patient_read_at";
+
+impl MessageRow {
+    fn into_view(self, summary: &ConversationSummary, staff_view: bool, attachments: &[AttachmentInfo]) -> MessageView {
+        let patient_name = format!("{} {}", summary.patient.first_name, summary.patient.last_name);
+        MessageView {
+            id: self.id,
+            author_kind: if self.author_staff_id.is_some() { AuthorKind::Staff } else { AuthorKind::Patient },
+            author_name: self.staff_name.unwrap_or(patient_name),
+            author_staff_id: self.author_staff_id,
+            body: self.body,
+            created_at: self.created_at,
+            attachments: attachments.iter().filter(|a| a.message_id == Some(self.id)).cloned().collect(),
+            // Read receipts are for staff eyes only.
+            read_status: (staff_view && self.author_staff_id.is_some()).then(|| match self.patient_read_at {
+                Some(at) => ReadStatus::Read { at, by: summary.patient.first_name.clone() },
+                None => ReadStatus::Sent,
+            }),
+        }
+    }
+}
+
+/// The conversation row and the message a send just stored, read inside the
+/// send's own transaction (no second trip through the database readers).
+pub async fn sent_view(
+    w: &mut crate::db::WriteCtx,
+    viewer: Viewer,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<(ConversationSummary, MessageView)> {
+    use crate::args;
+    let summary: SummaryRow = w
+        .one(
+            &format!(
+                "SELECT {SUMMARY} FROM conversations c JOIN patients p ON p.id = c.patient_id
+                 LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.staff_id = $2
+                 WHERE c.id = $1"
+            ),
+            args![conversation_id, viewer.staff_id()],
+        )
+        .await?;
+    let summary = summary.into_summary(matches!(viewer, Viewer::Staff { .. }));
+    let message: MessageRow = w
+        .one(
+            &format!("SELECT {MESSAGE} FROM messages m LEFT JOIN staff s ON s.id = m.author_staff_id WHERE m.id = $1"),
+            args![message_id],
+        )
+        .await?;
+    let files: Vec<AttachmentRow> = w
+        .all(
+            &format!("SELECT {ATTACHMENT} FROM attachments a WHERE a.message_id = $1 ORDER BY a.id"),
+            args![message_id],
+        )
+        .await?;
+    let files: Vec<AttachmentInfo> = files.into_iter().map(AttachmentRow::into_info).collect();
+    let view = message.into_view(&summary, matches!(viewer, Viewer::Staff { .. }), &files);
+    Ok((summary, view))
+}
+
 /// An attachment as stored.
 #[derive(sqlx::FromRow)]
 pub(crate) struct AttachmentRow {
@@ -291,6 +387,8 @@ pub(crate) struct AttachmentRow {
     pub(crate) sha256: String,
     pub(crate) created_at: i64,
 }
+
+crate::row_struct!(AttachmentRow { id, message_id, uploader, file_name, media_type, size, sha256, created_at });
 
 /// Columns of [`AttachmentRow`] from `attachments a`.
 pub(crate) const ATTACHMENT: &str =
@@ -321,25 +419,35 @@ pub async fn detail(
     conversation_id: i64,
     before: Option<i64>,
 ) -> Result<ConversationDetail> {
+    detail_page(pool, viewer, conversation_id, before, MESSAGES_PER_PAGE).await
+}
+
+/// [`detail`] with at most `per_page` messages (one, to answer a send).
+pub async fn detail_page(
+    pool: &AnyPool,
+    viewer: Viewer,
+    conversation_id: i64,
+    before: Option<i64>,
+    per_page: i64,
+) -> Result<ConversationDetail> {
     let summary = summary(pool, viewer, conversation_id).await?;
     let created_at: i64 = sqlx::query_scalar("SELECT created_at FROM conversations WHERE id = $1")
         .bind(conversation_id)
         .fetch_one(pool)
         .await?;
     // language=SQL
-    let mut rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.id, m.author_staff_id, s.name AS staff_name, m.body, m.created_at, m.patient_read_at
-         FROM messages m LEFT JOIN staff s ON s.id = m.author_staff_id
-         WHERE m.conversation_id = $1 AND m.id < $2
-         ORDER BY m.id DESC LIMIT $3",
-    )
+    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE} FROM messages m LEFT JOIN staff s ON s.id = m.author_staff_id
+             WHERE m.conversation_id = $1 AND m.id < $2
+             ORDER BY m.id DESC LIMIT $3"
+    ))
     .bind(conversation_id)
     .bind(before.unwrap_or(i64::MAX))
-    .bind(MESSAGES_PER_PAGE + 1)
+    .bind(per_page + 1)
     .fetch_all(pool)
     .await?;
-    let older_cursor = (rows.len() as i64 > MESSAGES_PER_PAGE).then(|| {
-        rows.truncate(MESSAGES_PER_PAGE as usize);
+    let older_cursor = (rows.len() as i64 > per_page).then(|| {
+        rows.truncate(per_page as usize);
         rows.last().map_or(0, |m| m.id)
     });
     rows.reverse();
@@ -357,27 +465,8 @@ pub async fn detail(
     .await?;
 
     let attachments: Vec<AttachmentInfo> = attachments.into_iter().map(AttachmentRow::into_info).collect();
-    let patient_name = format!("{} {}", summary.patient.first_name, summary.patient.last_name);
     let staff_view = matches!(viewer, Viewer::Staff { .. });
-    let messages = rows
-        .into_iter()
-        .map(|m| {
-            MessageView {
-                id: m.id,
-                author_kind: if m.author_staff_id.is_some() { AuthorKind::Staff } else { AuthorKind::Patient },
-                author_name: m.staff_name.clone().unwrap_or_else(|| patient_name.clone()),
-                author_staff_id: m.author_staff_id,
-                body: m.body,
-                created_at: m.created_at,
-                attachments: attachments.iter().filter(|a| a.message_id == Some(m.id)).cloned().collect(),
-                // Read receipts are for staff eyes only.
-                read_status: (staff_view && m.author_staff_id.is_some()).then(|| match m.patient_read_at {
-                    Some(at) => ReadStatus::Read { at, by: summary.patient.first_name.clone() },
-                    None => ReadStatus::Sent,
-                }),
-            }
-        })
-        .collect();
+    let messages = rows.into_iter().map(|m| m.into_view(&summary, staff_view, &attachments)).collect();
     Ok(ConversationDetail { summary, created_at, messages, older_cursor })
 }
 

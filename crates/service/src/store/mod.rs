@@ -10,11 +10,14 @@ pub mod clinics;
 pub mod conversations;
 pub mod lists;
 pub mod notifications;
+pub mod oscar;
 pub mod patient_auth;
 pub mod patients;
 pub mod rate_limit;
 pub mod sessions;
 pub mod staff;
+pub mod transcript;
+pub mod unread;
 
 pub use crate::db::{Db, Result, StoreError, WriteCtx};
 

@@ -2,6 +2,7 @@
 //! causes them, then claimed and sent by [`crate::notify`].
 
 use super::{Db, Result, WriteCtx};
+use crate::args;
 use crate::clock::{DAY, MINUTE};
 
 /// A notification to send.
@@ -25,14 +26,15 @@ pub struct Due {
     pub attempts: i64,
 }
 
+crate::row_struct!(Due { id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts });
+
 /// Gives up after this long: the patient can still open the portal and the
 /// clinic sees the failure.
 pub const GIVE_UP_AFTER: i64 = 3 * DAY;
 
-/// Queues a notification in the current transaction. A new-message
-/// notification already waiting for the same conversation covers this one.
+/// Queues a notification in the current transaction.
 #[allow(clippy::too_many_arguments)]
-pub async fn enqueue(
+pub async fn insert(
     w: &mut WriteCtx,
     clinic_id: i64,
     patient_id: i64,
@@ -42,48 +44,36 @@ pub async fn enqueue(
     recipient: &str,
     now: i64,
 ) -> Result<()> {
-    if kind == "new_message" {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE status = 'pending' AND kind = 'new_message' AND conversation_id = $1",
-        )
-        .bind(conversation_id)
-        .fetch_one(&mut w.conn)
-        .await?;
-        if waiting > 0 {
-            return Ok(());
-        }
-    }
-    sqlx::query(
-        "INSERT INTO notifications (clinic_id, patient_id, conversation_id, kind, channel, recipient, status, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
-    )
-    .bind(clinic_id)
-    .bind(patient_id)
-    .bind(conversation_id)
-    .bind(kind)
-    .bind(channel)
-    .bind(recipient)
-    .bind(now)
-    .execute(&mut w.conn)
+    w.execute("INSERT INTO notifications (clinic_id, patient_id, conversation_id, kind, channel, recipient, status, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)", args![clinic_id, patient_id, conversation_id, kind, channel, recipient, now])
     .await?;
     Ok(())
 }
 
 /// Queues the "you have a message" notification for a staff message, by
-/// email when the patient has one, otherwise by SMS when they have a phone.
-pub async fn new_message(w: &mut WriteCtx, patient_id: i64, conversation_id: i64, now: i64) -> Result<()> {
-    let (clinic_id, email, phone): (i64, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT clinic_id, email, phone FROM patients WHERE id = $1")
-            .bind(patient_id)
-            .fetch_one(&mut w.conn)
-            .await?;
+/// email when the patient has one, otherwise by SMS when they have a phone;
+/// a notification already waiting for the conversation covers it.
+pub async fn new_message(w: &mut WriteCtx, conversation_id: i64, now: i64) -> Result<()> {
+    // language=SQL
+    let (clinic_id, patient_id, email, phone, waiting): (i64, i64, Option<String>, Option<String>, i64) = w
+        .one(
+            "SELECT c.clinic_id, c.patient_id, p.email, p.phone,
+                    CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.status = 'pending'
+                                      AND n.kind = 'new_message' AND n.conversation_id = c.id) THEN 1 ELSE 0 END
+             FROM conversations c JOIN patients p ON p.id = c.patient_id WHERE c.id = $1",
+            args![conversation_id],
+        )
+        .await?;
+    if waiting != 0 {
+        return Ok(());
+    }
     let (channel, recipient) = match (email, phone) {
         (Some(e), _) if !e.is_empty() => ("email", e),
         (_, Some(p)) if !p.is_empty() => ("sms", p),
         // No way to reach them: the clinic sees "no email on file" and tells them otherwise.
         _ => return Ok(()),
     };
-    enqueue(w, clinic_id, patient_id, Some(conversation_id), "new_message", channel, &recipient, now).await
+    insert(w, clinic_id, patient_id, Some(conversation_id), "new_message", channel, &recipient, now).await
 }
 
 /// Claims up to `limit` due notifications for one minute.
@@ -93,19 +83,16 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Due>> {
             // The status and claim conditions are repeated outside the
             // subquery so a concurrent instance re-checks them (Postgres).
             // language=SQL
-            Ok(sqlx::query_as(
+            w.all(
                 "UPDATE notifications SET claimed_until = $1 + $2, attempts = attempts + 1
                  WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1 AND id IN (
                      SELECT id FROM notifications
                      WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
                      ORDER BY next_attempt_at LIMIT $3)
                  RETURNING id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts",
+                args![now, MINUTE, limit],
             )
-            .bind(now)
-            .bind(MINUTE)
-            .bind(limit)
-            .fetch_all(&mut w.conn)
-            .await?)
+            .await
         })
     })
     .await
@@ -113,11 +100,11 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Due>> {
 
 /// Marks a notification sent.
 pub async fn sent(w: &mut WriteCtx, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE notifications SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(&mut w.conn)
-        .await?;
+    w.execute(
+        "UPDATE notifications SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
+        args![id, now],
+    )
+    .await?;
     Ok(())
 }
 
@@ -127,20 +114,11 @@ pub async fn retry_later(db: &Db, due: &Due, error: String, now: i64) -> Result<
     let (id, attempts) = (due.id, due.attempts);
     db.write(move |w| {
         Box::pin(async move {
-            let created: i64 = sqlx::query_scalar("SELECT created_at FROM notifications WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut w.conn)
+            let created: i64 = w.scalar("SELECT created_at FROM notifications WHERE id = $1", args![id])
                 .await?;
             let delay = (30_000_i64 << attempts.clamp(0, 7)).min(60 * MINUTE);
             let give_up = now - created > GIVE_UP_AFTER;
-            sqlx::query(
-                "UPDATE notifications SET status = $2, next_attempt_at = $3, claimed_until = 0, last_error = $4 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(if give_up { "failed" } else { "pending" })
-            .bind(now + delay)
-            .bind(error)
-            .execute(&mut w.conn)
+            w.execute("UPDATE notifications SET status = $2, next_attempt_at = $3, claimed_until = 0, last_error = $4 WHERE id = $1", args![id, if give_up { "failed" } else { "pending" }, now + delay, error])
             .await?;
             Ok(())
         })
@@ -152,10 +130,7 @@ pub async fn retry_later(db: &Db, due: &Due, error: String, now: i64) -> Result<
 pub async fn failed(db: &Db, id: i64, error: String) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            sqlx::query("UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1")
-                .bind(id)
-                .bind(error)
-                .execute(&mut w.conn)
+            w.execute("UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1", args![id, error])
                 .await?;
             Ok(())
         })

@@ -6,6 +6,7 @@
 //! (ten minutes, single use); the code signs the patient in. Six failures
 //! in a row (details or code) lock the patient out until staff unlock them.
 
+use crate::args;
 use sqlx::AnyPool;
 
 use super::{Db, Result, StoreError, WriteCtx};
@@ -88,15 +89,7 @@ pub struct Link {
 /// Creates a link for a patient; returns the token for the URL.
 pub async fn create_link(w: &mut WriteCtx, patient_id: i64, conversation_id: Option<i64>, now: i64) -> Result<String> {
     let token = crypto::new_token();
-    sqlx::query(
-        "INSERT INTO patient_links (token_hash, patient_id, conversation_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(crypto::token_hash(&token))
-    .bind(patient_id)
-    .bind(conversation_id)
-    .bind(now)
-    .bind(now + LINK_LIFETIME)
-    .execute(&mut w.conn)
+    w.execute("INSERT INTO patient_links (token_hash, patient_id, conversation_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", args![crypto::token_hash(&token), patient_id, conversation_id, now, now + LINK_LIFETIME])
     .await?;
     Ok(token)
 }
@@ -145,24 +138,19 @@ pub enum Check {
 
 /// Counts a failure, locking at the sixth in a row.
 async fn fail(w: &mut WriteCtx, patient_id: i64, now: i64) -> Result<Check> {
-    let failed: i64 = sqlx::query_scalar(
-        "UPDATE patients SET failed_checks = failed_checks + 1,
+    let failed: i64 = w
+        .scalar(
+            "UPDATE patients SET failed_checks = failed_checks + 1,
              locked_at = CASE WHEN failed_checks + 1 >= $2 THEN $3 ELSE locked_at END
          WHERE id = $1 RETURNING failed_checks",
-    )
-    .bind(patient_id)
-    .bind(MAX_FAILED_CHECKS)
-    .bind(now)
-    .fetch_one(&mut w.conn)
-    .await?;
+            args![patient_id, MAX_FAILED_CHECKS, now],
+        )
+        .await?;
     Ok(if failed >= MAX_FAILED_CHECKS { Check::Locked } else { Check::Failed { left: MAX_FAILED_CHECKS - failed } })
 }
 
 async fn locked(w: &mut WriteCtx, patient_id: i64) -> Result<bool> {
-    let locked_at: Option<i64> = sqlx::query_scalar("SELECT locked_at FROM patients WHERE id = $1")
-        .bind(patient_id)
-        .fetch_one(&mut w.conn)
-        .await?;
+    let locked_at: Option<i64> = w.scalar("SELECT locked_at FROM patients WHERE id = $1", args![patient_id]).await?;
     Ok(locked_at.is_some())
 }
 
@@ -177,10 +165,7 @@ pub async fn check_identity(db: &Db, link: &Link, hin: Vec<u8>, dob: Vec<u8>, no
                 return Ok(Check::Locked);
             }
             let (stored_hin, stored_dob, email): (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>) =
-                sqlx::query_as("SELECT hin_hash, dob_hash, email FROM patients WHERE id = $1")
-                    .bind(patient_id)
-                    .fetch_one(&mut w.conn)
-                    .await?;
+                w.one("SELECT hin_hash, dob_hash, email FROM patients WHERE id = $1", args![patient_id]).await?;
             // Both comparisons always run, in constant time.
             let hin_ok = crypto::same(&hin, stored_hin.as_deref().unwrap_or(&[0; 32]));
             let dob_ok = crypto::same(&dob, stored_dob.as_deref().unwrap_or(&[0; 32]));
@@ -190,7 +175,7 @@ pub async fn check_identity(db: &Db, link: &Link, hin: Vec<u8>, dob: Vec<u8>, no
             let Some(email) = email else {
                 return Err(StoreError::Rejected("no_email".into()));
             };
-            super::notifications::enqueue(w, clinic_id, patient_id, conversation_id, "code", "email", &email, now)
+            super::notifications::insert(w, clinic_id, patient_id, conversation_id, "code", "email", &email, now)
                 .await?;
             Ok(Check::Passed)
         })
@@ -200,13 +185,11 @@ pub async fn check_identity(db: &Db, link: &Link, hin: Vec<u8>, dob: Vec<u8>, no
 
 /// Stores a new code (made by the notification worker when it sends it).
 pub async fn store_code(w: &mut WriteCtx, patient_id: i64, code_hash: String, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO patient_codes (patient_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(patient_id)
-        .bind(code_hash)
-        .bind(now)
-        .bind(now + CODE_LIFETIME)
-        .execute(&mut w.conn)
-        .await?;
+    w.execute(
+        "INSERT INTO patient_codes (patient_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        args![patient_id, code_hash, now, now + CODE_LIFETIME],
+    )
+    .await?;
     Ok(())
 }
 
@@ -238,19 +221,14 @@ pub async fn check_code(db: &Db, patient_id: i64, code: String, now: i64) -> Res
                 return Ok(Check::Locked);
             }
             let Some(code_id) = matched else { return fail(w, patient_id, now).await };
-            let used = sqlx::query("UPDATE patient_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
-                .bind(code_id)
-                .bind(now)
-                .execute(&mut w.conn)
+            let used = w
+                .execute("UPDATE patient_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL", args![code_id, now])
                 .await?;
-            if used.rows_affected() == 0 {
+            if used == 0 {
                 // Used in the meantime by a concurrent request: single use.
                 return fail(w, patient_id, now).await;
             }
-            sqlx::query("UPDATE patients SET failed_checks = 0 WHERE id = $1")
-                .bind(patient_id)
-                .execute(&mut w.conn)
-                .await?;
+            w.execute("UPDATE patients SET failed_checks = 0 WHERE id = $1", args![patient_id]).await?;
             Ok(Check::Passed)
         })
     })
@@ -263,14 +241,7 @@ pub async fn create_session(db: &Db, patient_id: i64, keep: bool, now: i64) -> R
         Box::pin(async move {
             let token = crypto::new_token();
             let lifetime = if keep { LONG_SESSION } else { SHORT_SESSION };
-            sqlx::query(
-                "INSERT INTO patient_sessions (token_hash, patient_id, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
-            )
-            .bind(crypto::token_hash(&token))
-            .bind(patient_id)
-            .bind(now)
-            .bind(now + lifetime)
-            .execute(&mut w.conn)
+            w.execute("INSERT INTO patient_sessions (token_hash, patient_id, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $3, $4)", args![crypto::token_hash(&token), patient_id, now, now + lifetime])
             .await?;
             Ok(token)
         })
@@ -311,11 +282,7 @@ pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<PatientSes
     if now - last_used > MINUTE {
         db.write_later(move |w| {
             Box::pin(async move {
-                sqlx::query("UPDATE patient_sessions SET last_used_at = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut w.conn)
-                    .await?;
+                w.execute("UPDATE patient_sessions SET last_used_at = $2 WHERE id = $1", args![id, now]).await?;
                 Ok(())
             })
         });
@@ -327,11 +294,7 @@ pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<PatientSes
 pub async fn end_session(db: &Db, session_id: i64, now: i64) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            sqlx::query("UPDATE patient_sessions SET revoked_at = $2 WHERE id = $1")
-                .bind(session_id)
-                .bind(now)
-                .execute(&mut w.conn)
-                .await?;
+            w.execute("UPDATE patient_sessions SET revoked_at = $2 WHERE id = $1", args![session_id, now]).await?;
             Ok(())
         })
     })
@@ -340,10 +303,7 @@ pub async fn end_session(db: &Db, session_id: i64, now: i64) -> Result<()> {
 
 /// Staff unlock a locked-out patient (and end nothing else).
 pub async fn unlock(w: &mut WriteCtx, patient_id: i64) -> Result<()> {
-    sqlx::query("UPDATE patients SET locked_at = NULL, failed_checks = 0 WHERE id = $1")
-        .bind(patient_id)
-        .execute(&mut w.conn)
-        .await?;
+    w.execute("UPDATE patients SET locked_at = NULL, failed_checks = 0 WHERE id = $1", args![patient_id]).await?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Patients, created on first use from what the plug-in read in Oscar.
 
+use crate::args;
 use cortico_protocol::api::{PatientDetails, PatientDetailsRequest};
 use cortico_protocol::OscarPatientRef;
 use sqlx::AnyPool;
@@ -61,19 +62,15 @@ pub async fn upsert(w: &mut WriteCtx, clinic_id: i64, patient: &OscarPatientRef,
         return Err(StoreError::Rejected("The patient's name could not be read from the e-chart.".into()));
     }
     // language=SQL
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO patients (clinic_id, demographic_no, first_name, last_name, created_at)
+    let id: i64 = w
+        .scalar(
+            "INSERT INTO patients (clinic_id, demographic_no, first_name, last_name, created_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (clinic_id, demographic_no) DO UPDATE SET first_name = $3, last_name = $4
          RETURNING id",
-    )
-    .bind(clinic_id)
-    .bind(i64::from(patient.demographic_no))
-    .bind(&first)
-    .bind(&last)
-    .bind(now)
-    .fetch_one(&mut w.conn)
-    .await?;
+            args![clinic_id, i64::from(patient.demographic_no), &first, &last, now],
+        )
+        .await?;
     Ok(id)
 }
 
@@ -135,6 +132,11 @@ pub async fn details(pool: &AnyPool, clinic_id: i64, demographic_no: i64) -> Res
     })
 }
 
+/// Whether a health card number from elsewhere (Oscar) can be stored.
+pub fn valid_hin(hin: &str) -> bool {
+    normalize_hin(hin).is_some()
+}
+
 fn clean_email(email: &str) -> Result<Option<String>> {
     let email = email.trim().to_lowercase();
     if email.is_empty() {
@@ -150,6 +152,27 @@ fn clean_email(email: &str) -> Result<Option<String>> {
     }
 }
 
+/// Where patient details come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Typed by staff.
+    Staff,
+    /// Read from the clinic's Oscar (records when, for the daily refresh).
+    Oscar,
+}
+
+/// When the patient's details were last read from Oscar: `None` for an
+/// unknown patient, `Some(None)` if never.
+pub async fn oscar_synced_at(pool: &AnyPool, clinic_id: i64, demographic_no: i64) -> Result<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT oscar_synced_at FROM patients WHERE clinic_id = $1 AND demographic_no = $2")
+            .bind(clinic_id)
+            .bind(demographic_no)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(at,)| at))
+}
+
 /// Sets a patient's contact and identity details (from Oscar, or typed by
 /// staff); creates the patient when new (names required then). The health
 /// card number and date of birth are stored only as keyed hashes.
@@ -160,6 +183,7 @@ pub async fn update_details(
     req: PatientDetailsRequest,
     key: &[u8],
     now: i64,
+    source: Source,
 ) -> Result<()> {
     if demographic_no <= 0 || demographic_no > i64::from(u32::MAX) {
         return Err(StoreError::NotFound("No such patient."));
@@ -189,12 +213,12 @@ pub async fn update_details(
     let clinic_id = actor.clinic_id();
     db.write(move |w| {
         Box::pin(async move {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2")
-                    .bind(clinic_id)
-                    .bind(demographic_no)
-                    .fetch_optional(&mut w.conn)
-                    .await?;
+            let existing: Option<i64> = w
+                .scalar_optional(
+                    "SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2",
+                    args![clinic_id, demographic_no],
+                )
+                .await?;
             let id = match existing {
                 Some(id) => id,
                 None => {
@@ -217,25 +241,29 @@ pub async fn update_details(
                 }
             };
             // language=SQL
-            sqlx::query(
+            w.execute(
                 "UPDATE patients SET
                      first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name),
                      email = CASE WHEN $4 = 1 THEN $5 ELSE email END,
                      phone = COALESCE($6, phone),
-                     hin_hash = COALESCE($7, hin_hash), dob_hash = COALESCE($8, dob_hash)
+                     hin_hash = COALESCE($7, hin_hash), dob_hash = COALESCE($8, dob_hash),
+                     oscar_synced_at = COALESCE($9, oscar_synced_at)
                  WHERE id = $1",
+                args![
+                    id,
+                    first.filter(|f| !f.is_empty()),
+                    last.filter(|l| !l.is_empty()),
+                    i64::from(email.is_some()),
+                    email.flatten(),
+                    phone,
+                    hin_hash,
+                    dob_hash,
+                    (source == Source::Oscar).then_some(now)
+                ],
             )
-            .bind(id)
-            .bind(first.filter(|f| !f.is_empty()))
-            .bind(last.filter(|l| !l.is_empty()))
-            .bind(i64::from(email.is_some()))
-            .bind(email.flatten())
-            .bind(phone)
-            .bind(hin_hash)
-            .bind(dob_hash)
-            .execute(&mut w.conn)
             .await?;
-            audit::append(w, now, &[Record::new(actor, "patient.update", Some(id), None)]).await
+            let action = if source == Source::Oscar { "patient.read_from_oscar" } else { "patient.update" };
+            audit::append(w, now, &[Record::new(actor, action, Some(id), None)]).await
         })
     })
     .await
@@ -246,10 +274,11 @@ pub async fn unlock(db: &Db, actor: Actor, demographic_no: i64, now: i64) -> Res
     let clinic_id = actor.clinic_id();
     db.write(move |w| {
         Box::pin(async move {
-            let id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2")
-                .bind(clinic_id)
-                .bind(demographic_no)
-                .fetch_optional(&mut w.conn)
+            let id: i64 = w
+                .scalar_optional(
+                    "SELECT id FROM patients WHERE clinic_id = $1 AND demographic_no = $2",
+                    args![clinic_id, demographic_no],
+                )
                 .await?
                 .ok_or(StoreError::NotFound("No such patient."))?;
             patient_auth::unlock(w, id).await?;

@@ -3,21 +3,18 @@
 //! `window_ms`", with no burst allowed at a window's edge.
 
 use super::{Result, WriteCtx};
+use crate::args;
 
 /// Attempts for `key` within the window ending at `now`.
 pub async fn count(w: &mut WriteCtx, key: &str, now: i64, window_ms: i64) -> Result<i64> {
     // Older events can never matter again.
-    sqlx::query("DELETE FROM rate_events WHERE key = $1 AND at <= $2")
-        .bind(key)
-        .bind(now - window_ms)
-        .execute(&mut w.conn)
-        .await?;
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE key = $1").bind(key).fetch_one(&mut w.conn).await?)
+    w.execute("DELETE FROM rate_events WHERE key = $1 AND at <= $2", args![key, now - window_ms]).await?;
+    w.scalar("SELECT COUNT(*) FROM rate_events WHERE key = $1", args![key]).await
 }
 
 /// Records one attempt for `key`.
 pub async fn record(w: &mut WriteCtx, key: &str, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)").bind(key).bind(now).execute(&mut w.conn).await?;
+    w.execute("INSERT INTO rate_events (key, at) VALUES ($1, $2)", args![key, now]).await?;
     Ok(())
 }
 
@@ -33,6 +30,6 @@ pub async fn hit(w: &mut WriteCtx, key: &str, now: i64, window_ms: i64, limit: i
 
 /// Forgets the attempts of `key` (after a success).
 pub async fn reset(w: &mut WriteCtx, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM rate_events WHERE key = $1").bind(key).execute(&mut w.conn).await?;
+    w.execute("DELETE FROM rate_events WHERE key = $1", args![key]).await?;
     Ok(())
 }

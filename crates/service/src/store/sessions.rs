@@ -1,5 +1,9 @@
 //! Staff sessions behind opaque bearer tokens.
 
+use crate::args;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sqlx::AnyPool;
 
 use super::{Db, Result, WriteCtx};
@@ -45,42 +49,88 @@ impl SessionStaff {
 /// Starts a session and returns its token (shown once, stored hashed).
 pub async fn create(w: &mut WriteCtx, staff_id: i64, now: i64) -> Result<String> {
     let token = crypto::new_token();
-    sqlx::query("INSERT INTO sessions (token_hash, staff_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)")
-        .bind(crypto::token_hash(&token))
-        .bind(staff_id)
-        .bind(now)
-        .execute(&mut w.conn)
-        .await?;
+    w.execute(
+        "INSERT INTO sessions (token_hash, staff_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)",
+        args![crypto::token_hash(&token), staff_id, now],
+    )
+    .await?;
     Ok(token)
+}
+
+/// Live sessions recently seen, so most requests skip the database. An
+/// entry is trusted for [`CACHE_FOR`] at most; ending a session, disabling an
+/// account or resetting its password evicts it at once (see [`SessionCache::evict_staff`]).
+#[derive(Clone, Default)]
+pub struct SessionCache(Arc<Mutex<HashMap<Vec<u8>, Cached>>>);
+
+/// A session and when it was last checked against the database.
+type Cached = (SessionStaff, i64);
+
+/// How long a cached session is trusted before the database is asked again
+/// (what bounds a change made by another process, e.g. the admin CLI).
+const CACHE_FOR: i64 = 10_000;
+/// Beyond this many cached sessions the cache starts over.
+const CACHE_MAX: usize = 10_000;
+
+impl SessionCache {
+    /// Forgets everything.
+    pub fn clear(&self) {
+        self.0.lock().expect("session cache lock").clear();
+    }
+
+    /// Forgets every cached session of a staff member.
+    pub fn evict_staff(&self, staff_id: i64) {
+        self.0.lock().expect("session cache lock").retain(|_, (s, _)| s.staff_id != staff_id);
+    }
+}
+
+fn live(s: &SessionStaff, now: i64) -> bool {
+    s.last_used_at + IDLE_EXPIRY > now && s.created_at + ABSOLUTE_EXPIRY > now
 }
 
 /// The session of a token, if it is live: not revoked, not idle for 12 h,
 /// not older than 7 days, and its account not disabled. Touches it.
-pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<SessionStaff>> {
-    // language=SQL
-    let found: Option<SessionStaff> = sqlx::query_as(
-        "SELECT se.id AS session_id, se.created_at, se.last_used_at,
-                s.id AS staff_id, s.clinic_id, s.email, s.name, s.role
-         FROM sessions se JOIN staff s ON s.id = se.staff_id
-         WHERE se.token_hash = $1 AND se.revoked_at IS NULL AND s.disabled = 0
-           AND se.last_used_at + $2 > $4 AND se.created_at + $3 > $4",
-    )
-    .bind(crypto::token_hash(token))
-    .bind(IDLE_EXPIRY)
-    .bind(ABSOLUTE_EXPIRY)
-    .bind(now)
-    .fetch_optional(db.read())
-    .await?;
+pub async fn authenticate(db: &Db, cache: &SessionCache, token: &str, now: i64) -> Result<Option<SessionStaff>> {
+    let hash = crypto::token_hash(token);
+    let cached = cache.0.lock().expect("session cache lock").get(&hash).cloned();
+    let found = match cached {
+        Some((s, at)) if now - at < CACHE_FOR && live(&s, now) => Some(s),
+        _ => {
+            // language=SQL
+            let found: Option<SessionStaff> = sqlx::query_as(
+                "SELECT se.id AS session_id, se.created_at, se.last_used_at,
+                        s.id AS staff_id, s.clinic_id, s.email, s.name, s.role
+                 FROM sessions se JOIN staff s ON s.id = se.staff_id
+                 WHERE se.token_hash = $1 AND se.revoked_at IS NULL AND s.disabled = 0",
+            )
+            .bind(&hash)
+            .fetch_optional(db.read())
+            .await?;
+            let found = found.filter(|s| live(s, now));
+            let mut map = cache.0.lock().expect("session cache lock");
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            match &found {
+                Some(s) => map.insert(hash.clone(), (s.clone(), now)),
+                None => map.remove(&hash),
+            };
+            found
+        }
+    };
     if let Some(s) = &found {
         if now - s.last_used_at > TOUCH_EVERY {
             let id = s.session_id;
+            if let Some((cached, _)) = cache.0.lock().expect("session cache lock").get_mut(&hash) {
+                cached.last_used_at = now;
+            }
             db.write_later(move |w| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2")
-                        .bind(id)
-                        .bind(now)
-                        .execute(&mut w.conn)
-                        .await?;
+                    w.execute(
+                        "UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2",
+                        args![id, now],
+                    )
+                    .await?;
                     Ok(())
                 })
             });
@@ -93,14 +143,13 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<Option<Sessi
 pub async fn revoke(db: &Db, session_id: i64, now: i64) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            let ended: Option<(i64, i64)> = sqlx::query_as(
-                "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+            let ended: Option<(i64, i64)> = w
+                .optional(
+                    "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
                  RETURNING staff_id, (SELECT clinic_id FROM staff WHERE staff.id = sessions.staff_id)",
-            )
-            .bind(session_id)
-            .bind(now)
-            .fetch_optional(&mut w.conn)
-            .await?;
+                    args![session_id, now],
+                )
+                .await?;
             if let Some((staff_id, clinic_id)) = ended {
                 // Open live streams of this staff member re-check their session now.
                 w.changed(clinic_id, None, Some(staff_id));
@@ -113,13 +162,9 @@ pub async fn revoke(db: &Db, session_id: i64, now: i64) -> Result<()> {
 
 /// Ends every session of a staff member.
 pub async fn revoke_all(w: &mut WriteCtx, staff_id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL")
-        .bind(staff_id)
-        .bind(now)
-        .execute(&mut w.conn)
+    w.execute("UPDATE sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL", args![staff_id, now])
         .await?;
-    let clinic_id: i64 =
-        sqlx::query_scalar("SELECT clinic_id FROM staff WHERE id = $1").bind(staff_id).fetch_one(&mut w.conn).await?;
+    let clinic_id: i64 = w.scalar("SELECT clinic_id FROM staff WHERE id = $1", args![staff_id]).await?;
     w.changed(clinic_id, None, Some(staff_id));
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Staff accounts: creation, sign-in checks with lockout, disabling, password resets.
 
+use crate::args;
 use cortico_protocol::api::Role;
 use sqlx::AnyPool;
 
@@ -36,6 +37,8 @@ pub struct Staff {
     /// Locked until this time.
     pub locked_until: i64,
 }
+
+crate::row_struct!(Staff { id, clinic_id, email, name, role, provider_no, password_hash, disabled, locked_until });
 
 impl Staff {
     /// The role, parsed.
@@ -95,22 +98,21 @@ pub async fn create(db: &Db, new: NewStaff, now: i64) -> Result<Staff> {
     db.write(move |w| {
         Box::pin(async move {
             // language=SQL
-            let row: Option<Staff> = sqlx::query_as(&format!(
-                "INSERT INTO staff (clinic_id, email, name, role, provider_no, password_hash, created_at)
+            let row: Option<Staff> = w
+                .optional(
+                    &format!(
+                        "INSERT INTO staff (clinic_id, email, name, role, provider_no, password_hash, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (clinic_id, email) DO NOTHING
                  RETURNING {COLUMNS}"
-            ))
-            .bind(clinic_id)
-            .bind(&email)
-            .bind(&name)
-            .bind(role)
-            .bind(provider_no)
-            .bind(&hash)
-            .bind(now)
-            .fetch_optional(&mut w.conn)
-            .await?;
-            row.ok_or_else(|| StoreError::Conflict(format!("{email} already has an account in this clinic.")))
+                    ),
+                    args![clinic_id, &email, &name, role, provider_no, &hash, now],
+                )
+                .await?;
+            let staff =
+                row.ok_or_else(|| StoreError::Conflict(format!("{email} already has an account in this clinic.")))?;
+            super::unread::new_staff(w, clinic_id, staff.id).await?;
+            Ok(staff)
         })
     })
     .await
@@ -151,11 +153,7 @@ pub async fn record_failure(db: &Db, staff_id: i64, now: i64) -> Result<Option<i
                 return Ok(None);
             }
             let until = now + FAILURE_WINDOW;
-            sqlx::query("UPDATE staff SET locked_until = $2 WHERE id = $1")
-                .bind(staff_id)
-                .bind(until)
-                .execute(&mut w.conn)
-                .await?;
+            w.execute("UPDATE staff SET locked_until = $2 WHERE id = $1", args![staff_id, until]).await?;
             // The lock is the penalty; counting starts afresh after it.
             rate_limit::reset(w, &key).await?;
             Ok(Some(until))
@@ -173,15 +171,13 @@ pub async fn reset_password(db: &Db, clinic_id: i64, email: &str, password: Stri
         .map_err(|_| StoreError::Rejected("internal error".into()))?;
     db.write(move |w| {
         Box::pin(async move {
-            let id: Option<i64> = sqlx::query_scalar(
-                "UPDATE staff SET password_hash = $3, locked_until = 0
+            let id: Option<i64> = w
+                .scalar_optional(
+                    "UPDATE staff SET password_hash = $3, locked_until = 0
                  WHERE clinic_id = $1 AND email = $2 RETURNING id",
-            )
-            .bind(clinic_id)
-            .bind(&email)
-            .bind(&hash)
-            .fetch_optional(&mut w.conn)
-            .await?;
+                    args![clinic_id, &email, &hash],
+                )
+                .await?;
             let id = id.ok_or(StoreError::NotFound("No such staff member."))?;
             rate_limit::reset(w, &failure_key(id)).await?;
             super::sessions::revoke_all(w, id, now).await
@@ -195,13 +191,12 @@ pub async fn set_disabled(db: &Db, clinic_id: i64, email: &str, disabled: bool, 
     let email = email.trim().to_lowercase();
     db.write(move |w| {
         Box::pin(async move {
-            let id: Option<i64> =
-                sqlx::query_scalar("UPDATE staff SET disabled = $3 WHERE clinic_id = $1 AND email = $2 RETURNING id")
-                    .bind(clinic_id)
-                    .bind(&email)
-                    .bind(super::flag(disabled))
-                    .fetch_optional(&mut w.conn)
-                    .await?;
+            let id: Option<i64> = w
+                .scalar_optional(
+                    "UPDATE staff SET disabled = $3 WHERE clinic_id = $1 AND email = $2 RETURNING id",
+                    args![clinic_id, &email, super::flag(disabled)],
+                )
+                .await?;
             let id = id.ok_or(StoreError::NotFound("No such staff member."))?;
             if disabled {
                 super::sessions::revoke_all(w, id, now).await?;

@@ -2,6 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use cortico_protocol::api::Role;
+use cortico_service::args;
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -183,7 +184,7 @@ async fn the_audit_table_refuses_updates_and_deletes() {
             .db
             .write(move |w| {
                 Box::pin(async move {
-                    sqlx::query(sql).execute(&mut w.conn).await?;
+                    w.execute(sql, args![]).await?;
                     Ok(())
                 })
             })

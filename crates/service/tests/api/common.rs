@@ -1,6 +1,7 @@
 //! The test harness: a fresh service on a temporary SQLite file, clinics
 //! and staff made directly in the store, and a JSON request helper.
 
+use cortico_service::args;
 use std::sync::OnceLock;
 
 use axum::body::Body;
@@ -49,7 +50,9 @@ fn password_hash() -> &'static str {
 impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = AppConfig::new(dir.path().to_path_buf());
+        let mut config = AppConfig::new(dir.path().to_path_buf());
+        // Calls to the Oscar simulator are local: a slow one is a fault.
+        config.oscar_timeout = std::time::Duration::from_millis(1500);
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
         TestApp { state: app.state.clone(), router, dir, _app: app }
@@ -74,18 +77,14 @@ impl TestApp {
             .db
             .write(move |w| {
                 Box::pin(async move {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO staff (clinic_id, email, name, role, password_hash, created_at)
+                    let id: i64 = w
+                        .scalar(
+                            "INSERT INTO staff (clinic_id, email, name, role, password_hash, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(clinic_id)
-                    .bind(&email)
-                    .bind(format!("Staff {email}"))
-                    .bind(role.as_str())
-                    .bind(&hash)
-                    .bind(now)
-                    .fetch_one(&mut w.conn)
-                    .await?;
+                            args![clinic_id, &email, format!("Staff {email}"), role.as_str(), &hash, now],
+                        )
+                        .await?;
+                    cortico_service::store::unread::new_staff(w, clinic_id, id).await?;
                     let token = sessions::create(w, id, now).await?;
                     Ok((id, token))
                 })

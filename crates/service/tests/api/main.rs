@@ -11,4 +11,6 @@ mod conversations;
 mod health;
 mod isolation;
 mod lists;
+mod oscar;
 mod stream;
+mod unread;

@@ -160,7 +160,7 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
     let seq0: i64 =
         sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(&mut conn).await?;
     let measuring = staff[0].id;
-    let steps: [(&str, String); 8] = [
+    let steps: [(&str, String); 9] = [
         ("patients", format!(
             "INSERT INTO patients (id, clinic_id, demographic_no, first_name, last_name, email, created_at)
              SELECT j, {clinic_id}, 10000 + j, f.name, l.name, 'patient' || j || '@mail.example', {base}
@@ -231,6 +231,15 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
                     CASE WHEN m.author_staff_id IS NULL THEN 'p:' || c.patient_id ELSE 's:' || m.author_staff_id END,
                     printf('import-%09d', m.id), m.id, m.created_at
              FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        )),
+        ("staff_unread", format!(
+            "INSERT INTO staff_unread (staff_id, conversation_id)
+             SELECT s.id, c.id FROM conversations c
+             JOIN staff s ON s.clinic_id = c.clinic_id
+             LEFT JOIN read_state rs ON rs.staff_id = s.id AND rs.conversation_id = c.id
+             WHERE c.clinic_id = {clinic_id}
+               AND ((c.needs_reply = 1 AND (rs.staff_id IS NULL OR rs.last_read_message_id < c.last_message_id))
+                    OR rs.marked_unread = 1)"
         )),
         ("counters", format!(
             "UPDATE counters SET value = {seq0} + {n} WHERE name = 'change_seq'"

@@ -1,6 +1,7 @@
 //! Send throughput: many clients posting messages over keep-alive
 //! connections for a fixed time, on a fresh database with a small clinic.
 
+use cortico_service::args;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -81,10 +82,11 @@ pub async fn setup(service: &Service, plan: &Plan) -> anyhow::Result<(Vec<String
         .db
         .write(move |w| {
             Box::pin(async move {
-                sqlx::query("UPDATE patients SET email = 'patient' || id || '@mail.example' WHERE clinic_id = $1")
-                    .bind(clinic_id)
-                    .execute(&mut w.conn)
-                    .await?;
+                w.execute(
+                    "UPDATE patients SET email = 'patient' || id || '@mail.example' WHERE clinic_id = $1",
+                    args![clinic_id],
+                )
+                .await?;
                 Ok(())
             })
         })

@@ -1,6 +1,7 @@
 //! The service under test: opened in-process on a scratch data directory
 //! and served on a loopback port, as `cortico-service serve` does it.
 
+use cortico_service::args;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -120,18 +121,14 @@ pub async fn staff(state: &AppState, clinic_id: i64, email: String, name: String
         .db
         .write(move |w| {
             Box::pin(async move {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO staff (clinic_id, email, name, role, password_hash, created_at)
+                let id: i64 = w
+                    .scalar(
+                        "INSERT INTO staff (clinic_id, email, name, role, password_hash, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(clinic_id)
-                .bind(&email)
-                .bind(&name)
-                .bind(role.as_str())
-                .bind(&hash)
-                .bind(now)
-                .fetch_one(&mut w.conn)
-                .await?;
+                        args![clinic_id, &email, &name, role.as_str(), &hash, now],
+                    )
+                    .await?;
+                cortico_service::store::unread::new_staff(w, clinic_id, id).await?;
                 let token = sessions::create(w, id, now).await?;
                 Ok((id, token))
             })

@@ -1,0 +1,281 @@
+//! HTTP calls to one clinic's Oscar, signed with OAuth 1.0a.
+//!
+//! A signed request is sent once. Classic Oscar deletes the access token
+//! when a request carries a bad signature, a stale timestamp or a reused
+//! nonce, so "retrying with another variant" would destroy the connection;
+//! failures go back to the caller instead.
+
+use std::time::Duration;
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use serde_json::Value;
+use url::Url;
+
+use super::oauth1::{self, Credentials, Freshness, SignatureMethod};
+use crate::clock::Clock;
+
+/// Why a call to Oscar failed, in words an admin or staff member can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum OscarError {
+    /// No answer: down, unreachable, or slower than the timeout.
+    #[error("Oscar did not answer ({0}). Check that Oscar is running and reachable from the messaging service.")]
+    Unreachable(String),
+    /// 401: the key, secret or token was refused (classic Oscar has then
+    /// deleted the token, if one was sent).
+    #[error("Oscar refused the credentials ({0}).")]
+    Refused(String),
+    /// 400 `parameter_rejected - oauth_callback`.
+    #[error("Oscar rejected the callback address. In Oscar's REST client, the URI must be the start of {0}.")]
+    CallbackRejected(String),
+    /// Any other error status.
+    #[error("Oscar answered {status}: {detail}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// A short excerpt of the body.
+        detail: String,
+    },
+    /// 204 or 404 for a record.
+    #[error("Oscar has no such record.")]
+    NotFound,
+    /// The body is not what Oscar sends.
+    #[error("Oscar sent a response the service cannot read ({0}).")]
+    Malformed(String),
+}
+
+impl OscarError {
+    /// Whether the stored access token is now unusable.
+    pub fn breaks_connection(&self) -> bool {
+        matches!(self, OscarError::Refused(_))
+    }
+}
+
+/// Where a clinic's Oscar is and how to sign requests to it.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// The Oscar base URL with its context path, no trailing slash
+    /// (`https://emr.clinic.ca/oscar`).
+    pub base_url: String,
+    /// REST client key.
+    pub client_key: String,
+    /// REST client secret.
+    pub client_secret: String,
+    /// Signature method.
+    pub method: SignatureMethod,
+}
+
+/// A token and its secret (temporary or access).
+#[derive(Clone, Debug)]
+pub struct Token {
+    /// `oauth_token`.
+    pub token: String,
+    /// `oauth_token_secret`.
+    pub secret: String,
+}
+
+/// The HTTP client for every clinic's Oscar.
+#[derive(Clone)]
+pub struct OscarClient {
+    http: reqwest::Client,
+    clock: Clock,
+    timeout: Duration,
+}
+
+/// How long one call to Oscar may take before staff get an answer anyway.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Responses bigger than this are not Oscar answers the service needs.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+impl OscarClient {
+    fn unreachable(&self, err: reqwest::Error) -> OscarError {
+        unreachable(err, self.timeout)
+    }
+
+    /// A client with the service's clock (signatures carry its timestamps).
+    pub fn new(clock: Clock, timeout: Duration) -> OscarClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(4)))
+            .timeout(timeout)
+            // A redirect would change the URL the signature was made for.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("cortico-messaging/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds with static settings");
+        OscarClient { http, clock, timeout }
+    }
+
+    /// First leg: a temporary token for `callback`.
+    pub async fn initiate(&self, ep: &Endpoint, callback: &str) -> Result<Token, OscarError> {
+        let body = self.signed_form(ep, None, "/ws/oauth/initiate", &[("oauth_callback", callback)], callback).await?;
+        token_from(&body)
+    }
+
+    /// Third leg: exchanges the authorised temporary token for an access token.
+    pub async fn exchange(&self, ep: &Endpoint, temporary: &Token, verifier: &str) -> Result<Token, OscarError> {
+        let body =
+            self.signed_form(ep, Some(temporary), "/ws/oauth/token", &[("oauth_verifier", verifier)], "").await?;
+        token_from(&body)
+    }
+
+    /// The address an admin opens to authorise the temporary token.
+    pub fn authorize_url(ep: &Endpoint, temporary: &Token) -> String {
+        format!("{}/ws/oauth/authorize?oauth_token={}", ep.base_url, oauth1::encode(&temporary.token))
+    }
+
+    /// `GET {base}/ws/services/{path}` as JSON. `Ok(None)` for 204 (Oscar's
+    /// answer for an unknown record).
+    pub async fn get_json(&self, ep: &Endpoint, access: &Token, path: &str) -> Result<Option<Value>, OscarError> {
+        let url = service_url(ep, path)?;
+        let header = self.header(ep, Some(access), "GET", &url, &[]);
+        let response = self
+            .http
+            .get(url)
+            .header(reqwest::header::AUTHORIZATION, header)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        read_json(response, self.timeout).await
+    }
+
+    /// `POST {base}/ws/services/{path}` with a JSON body (not signed: Oscar
+    /// leaves JSON bodies out of the base string).
+    pub async fn post_json(
+        &self,
+        ep: &Endpoint,
+        access: &Token,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, OscarError> {
+        let url = service_url(ep, path)?;
+        let header = self.header(ep, Some(access), "POST", &url, &[]);
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::AUTHORIZATION, header)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        read_json(response, self.timeout).await
+    }
+
+    async fn signed_form(
+        &self,
+        ep: &Endpoint,
+        token: Option<&Token>,
+        path: &str,
+        extra: &[(&str, &str)],
+        callback: &str,
+    ) -> Result<String, OscarError> {
+        let url = Url::parse(&format!("{}{path}", ep.base_url)).map_err(|e| OscarError::Malformed(e.to_string()))?;
+        let header = self.header(ep, token, "POST", &url, extra);
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::AUTHORIZATION, header)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let status = response.status().as_u16();
+        let body = read_limited(response, self.timeout).await?;
+        match status {
+            200 => Ok(body),
+            400 if body.contains("oauth_callback") => Err(OscarError::CallbackRejected(callback.to_owned())),
+            401 => Err(OscarError::Refused(excerpt(&body, "the key, secret or token is not valid"))),
+            _ => Err(OscarError::Status { status, detail: excerpt(&body, "no details") }),
+        }
+    }
+
+    fn header(&self, ep: &Endpoint, token: Option<&Token>, method: &str, url: &Url, extra: &[(&str, &str)]) -> String {
+        let nonce: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+        let creds = Credentials {
+            consumer_key: &ep.client_key,
+            consumer_secret: &ep.client_secret,
+            token: token.map(|t| (t.token.as_str(), t.secret.as_str())),
+        };
+        let req = oauth1::Request { method, url, form: &[], extra };
+        let signed =
+            oauth1::sign(ep.method, &creds, &req, &Freshness { timestamp: self.clock.now() / 1000, nonce: &nonce });
+        oauth1::authorization_header(&signed)
+    }
+}
+
+fn service_url(ep: &Endpoint, path: &str) -> Result<Url, OscarError> {
+    Url::parse(&format!("{}/ws/services/{}", ep.base_url, path.trim_start_matches('/')))
+        .map_err(|e| OscarError::Malformed(e.to_string()))
+}
+
+fn unreachable(err: reqwest::Error, timeout: Duration) -> OscarError {
+    let what = if err.is_timeout() {
+        format!("no answer within {} s", timeout.as_secs_f32())
+    } else if err.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "the connection failed".to_owned()
+    };
+    OscarError::Unreachable(what)
+}
+
+async fn read_limited(response: reqwest::Response, timeout: Duration) -> Result<String, OscarError> {
+    if response.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+        return Err(OscarError::Malformed("the response is too large".into()));
+    }
+    let bytes = response.bytes().await.map_err(|e| unreachable(e, timeout))?;
+    if bytes.len() > MAX_BODY {
+        return Err(OscarError::Malformed("the response is too large".into()));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn read_json(response: reqwest::Response, timeout: Duration) -> Result<Option<Value>, OscarError> {
+    let status = response.status().as_u16();
+    let body = read_limited(response, timeout).await?;
+    match status {
+        200 | 201 => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| OscarError::Malformed(format!("not JSON: {}", e.classify_name()))),
+        204 => Ok(None),
+        401 => Err(OscarError::Refused("the access token is no longer valid".into())),
+        404 => Err(OscarError::NotFound),
+        _ => Err(OscarError::Status { status, detail: excerpt(&body, "no details") }),
+    }
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
+}
+
+fn token_from(body: &str) -> Result<Token, OscarError> {
+    let pairs = oauth1::parse_form(body);
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+    match (get("oauth_token"), get("oauth_token_secret")) {
+        (Some(token), Some(secret)) => Ok(Token { token, secret }),
+        _ => Err(OscarError::Malformed("no oauth_token in the answer".into())),
+    }
+}
+
+/// A one-line, bounded excerpt of an error body (Oscar's error pages are
+/// HTML; they never hold patient data, but keep it short anyway).
+fn excerpt(body: &str, fallback: &str) -> String {
+    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = if text.starts_with('<') { String::new() } else { text };
+    if text.is_empty() {
+        return fallback.to_owned();
+    }
+    text.chars().take(120).collect()
+}
