@@ -212,6 +212,13 @@ cmd_run() {
   start_server cortico-service target/server/cortico-service --data-dir "$data" serve --bind "127.0.0.1:${CORTICO_PORT:-8470}" \
     --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-tls none --smtp-from "Lakeshore Family Health <no-reply@lakeshore.example>"
   local service_url=$SERVER_URL
+  # Connect the service to the simulator's Oscar as a clinic admin would:
+  # REST client, key and secret, sign in to Oscar, Allow (OAuth 1.0a).
+  local admin_password
+  admin_password=$(awk '$1 == "admin@lakeshore.example" { print $2 }' "$data/demo-accounts.txt")
+  local oscar_state
+  oscar_state=$(node tests/e2e/support/oscar.mjs --service "$service_url" --oscar "$sim_url/oscar" \
+    --clinic medicalclinic --email admin@lakeshore.example --password "$admin_password" 2>&1) || oscar_state="not connected ($oscar_state)"
   cat <<EOF
 
   Oscar simulator (${OSCAR_VARIANT:-classic} OSCAR):
@@ -221,6 +228,7 @@ cmd_run() {
   Mail patients would receive: $mail_url
 
   Messaging service: $service_url  (API description: $service_url/openapi.json)
+    Oscar: $oscar_state (OAuth 1.0a to the simulator as provider 100001)
     data: $ROOT/$data (SQLite database, attachments, secret key)
 $(printf '%s\n' "$accounts" | sed 's/^/    /')
 

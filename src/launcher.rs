@@ -31,6 +31,7 @@ pub struct Launcher {
     badge: HtmlElement,
     envelope: HtmlElement,
     lang: Lang,
+    appointments: Option<std::rc::Rc<crate::appointments::ScheduleEnvelopes>>,
 }
 
 impl Launcher {
@@ -80,7 +81,7 @@ impl Launcher {
         root.append_child(&panel)?;
         root.append_child(&bar)?;
         host.mount.append_child(&root)?;
-        Ok(Launcher { logo, badge, envelope, lang })
+        Ok(Launcher { logo, badge, envelope, lang, appointments: None })
     }
 
     /// Shows the unread count; hidden at zero and while unknown, so a stale
@@ -108,6 +109,18 @@ impl Launcher {
         self.envelope.set_hidden(!signed_in);
     }
 
+    /// Keeps envelopes next to the schedule's appointments (schedule pages).
+    pub fn with_envelopes(mut self, envelopes: Option<std::rc::Rc<crate::appointments::ScheduleEnvelopes>>) -> Self {
+        self.appointments = envelopes;
+        self
+    }
+
+    fn refresh_appointments(&self) {
+        if let Some(a) = &self.appointments {
+            a.refresh();
+        }
+    }
+
     /// Follows the background's update port: session state and badge number.
     pub fn listen(self) {
         crate::bridge::connect(move |msg| {
@@ -121,6 +134,9 @@ impl Launcher {
                     self.set_signed_in(signed_in);
                     let cached = get(&msg, "unread").as_f64().map(|n| n as i64);
                     self.set_unread(cached.filter(|_| signed_in));
+                    if signed_in {
+                        self.refresh_appointments();
+                    }
                     if signed_in && cached.is_none() {
                         let me = self.clone();
                         wasm_bindgen_futures::spawn_local(async move {
@@ -134,11 +150,19 @@ impl Launcher {
                 "session" => {
                     let signed_in = session_state(&msg).as_deref() == Some("signed_in");
                     self.set_signed_in(signed_in);
-                    if !signed_in {
+                    if signed_in {
+                        self.refresh_appointments();
+                    } else {
                         self.set_unread(None);
+                        if let Some(a) = &self.appointments {
+                            a.clear();
+                        }
                     }
                 }
-                "update" => self.set_unread(get(&msg, "unread").as_f64().map(|n| n as i64)),
+                "update" => {
+                    self.set_unread(get(&msg, "unread").as_f64().map(|n| n as i64));
+                    self.refresh_appointments();
+                }
                 _ => {}
             }
         });

@@ -11,6 +11,7 @@
 //! [`start_frame`] in the extension frame that stands in when the page's
 //! Content-Security-Policy forbids WebAssembly; `show_panel` in the panel build.
 
+pub mod appointments;
 pub mod bridge;
 pub mod context;
 pub mod i18n;
@@ -51,9 +52,17 @@ pub fn start_content_script(open_panel: js_sys::Function) -> Result<JsValue, JsV
     let Some(kind) = page::detect(&url) else {
         return Ok(outcome("not-oscar"));
     };
-    let warning = context::read(kind, &url, &doc).is_err();
+    let read = context::read(kind, &url, &doc);
+    let lang = Lang::from_browser();
     let host = inject::create_host(&doc, kind)?;
-    Launcher::build(&doc, &host, Lang::from_browser(), warning, open_panel)?.listen();
+    let envelopes = match &read {
+        // Only in the page itself: the extension frame holds a copy of the DOM.
+        Ok(context::PageContext::Schedule(ctx)) => {
+            appointments::ScheduleEnvelopes::new(&doc, ctx, open_panel.clone(), lang)
+        }
+        _ => None,
+    };
+    Launcher::build(&doc, &host, lang, read.is_err(), open_panel)?.with_envelopes(envelopes).listen();
     // Whole milliseconds: formatting an f64 would pull 20 KB of float code into the wasm.
     host.element.set_attribute("data-cortico-ready-ms", &(now_ms() as u64).to_string())?;
     inject::keep_attached(&doc, &host.element)?;

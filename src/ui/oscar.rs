@@ -101,11 +101,8 @@ pub fn OscarSettings() -> impl IntoView {
             match result {
                 Ok(a) => {
                     secret.try_set(String::new());
-                    // Still within the click's user activation in both browsers;
-                    // the link below is there if a blocker says no.
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.open_with_url_and_target(&a.authorize_url, "_blank");
-                    }
+                    // A link the admin follows (a new tab opened from here would
+                    // take the focus away from Oscar's page and close the panel).
                     authorize_url.try_set(Some(a.authorize_url));
                     load();
                 }

@@ -108,8 +108,10 @@ export async function startService({ dataDir = tempDir('cortico-service-'), env 
     for (const [email, name, role, provider] of [
       ['helen.marchetti@lakeshore.example', 'Dr. Helen Marchetti', 'doctor', '100001'],
       ['lucy.tremblay@lakeshore.example', 'Lucy Tremblay', 'moa', '100090'],
+      ['admin@lakeshore.example', 'Clinic Administrator', 'admin', null],
     ]) {
-      await serviceCli(dataDir, ['staff', 'create', '--clinic', 'medicalclinic', '--email', email, '--name', name, '--role', role, '--provider-no', provider], { CORTICO_PASSWORD: STAFF_PASSWORD });
+      const providerArgs = provider ? ['--provider-no', provider] : [];
+      await serviceCli(dataDir, ['staff', 'create', '--clinic', 'medicalclinic', '--email', email, '--name', name, '--role', role, ...providerArgs], { CORTICO_PASSWORD: STAFF_PASSWORD });
     }
   }
   const smtp = mail ? ['--smtp-host', '127.0.0.1', '--smtp-port', String(mail.smtpPort), '--smtp-tls', 'none', '--smtp-from', 'Lakeshore Family Health <no-reply@lakeshore.example>'] : [];
@@ -120,6 +122,7 @@ export async function startService({ dataDir = tempDir('cortico-service-'), env 
     mail,
     doctor: { clinic: 'medicalclinic', email: 'helen.marchetti@lakeshore.example', password: STAFF_PASSWORD, name: 'Dr. Helen Marchetti' },
     moa: { clinic: 'medicalclinic', email: 'lucy.tremblay@lakeshore.example', password: STAFF_PASSWORD, name: 'Lucy Tremblay' },
+    admin: { clinic: 'medicalclinic', email: 'admin@lakeshore.example', password: STAFF_PASSWORD, name: 'Clinic Administrator' },
   });
 }
 

@@ -58,12 +58,18 @@ impl ConnectorError {
 #[derive(Clone)]
 pub struct Connector {
     client: OscarClient,
+    /// Days of appointments recently read from Oscar, so every open schedule
+    /// tab refreshing its envelopes on each change does not call Oscar each time.
+    days: Arc<std::sync::Mutex<std::collections::HashMap<(i64, String, String), (i64, Vec<json::Appointment>)>>>,
     db: Db,
     key: Arc<Vec<u8>>,
     clock: Clock,
     /// `<public url>/oscar/callback`.
     callback: String,
 }
+
+/// How long a day of appointments read from Oscar is reused.
+const DAY_CACHE_MS: i64 = 60 * 1000;
 
 /// How old a patient's copy of their Oscar record may get before it is fetched again.
 pub const REFRESH_AFTER_MS: i64 = 24 * 3600 * 1000;
@@ -72,6 +78,7 @@ impl Connector {
     /// A connector for the service at `public_url`.
     pub fn new(db: Db, key: Vec<u8>, clock: Clock, public_url: &str, timeout: std::time::Duration) -> Connector {
         Connector {
+            days: Arc::default(),
             client: OscarClient::new(clock.clone(), timeout),
             db,
             key: Arc::new(key),
@@ -158,6 +165,7 @@ impl Connector {
             request_token: temporary.token,
             request_secret: temporary.secret,
         };
+        self.forget_days(actor.clinic_id());
         conn_store::start(&self.db, &self.key, actor, start, self.clock.now()).await?;
         Ok(authorize_url)
     }
@@ -215,6 +223,7 @@ impl Connector {
 
     /// Forgets the clinic's connection.
     pub async fn disconnect(&self, actor: Actor) -> Result<(), ConnectorError> {
+        self.forget_days(actor.clinic_id());
         conn_store::disconnect(&self.db, actor, self.clock.now()).await?;
         Ok(())
     }
@@ -245,6 +254,25 @@ impl Connector {
     /// A provider's appointments on `date` (`yyyy-mm-dd`); the connected
     /// provider's own when `provider_no` is `None`.
     pub async fn appointments(
+        &self,
+        clinic_id: i64,
+        date: &str,
+        provider_no: Option<&str>,
+    ) -> Result<Vec<json::Appointment>, ConnectorError> {
+        let now = self.clock.now();
+        let key = (clinic_id, date.to_owned(), provider_no.unwrap_or_default().to_owned());
+        let cached = self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).cloned();
+        if let Some((_, day)) = cached.filter(|(at, _)| now - at < DAY_CACHE_MS) {
+            return Ok(day);
+        }
+        let day = self.fetch_appointments(clinic_id, date, provider_no).await?;
+        let mut days = self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        days.retain(|_, (at, _)| now - *at < DAY_CACHE_MS);
+        days.insert(key, (now, day.clone()));
+        Ok(day)
+    }
+
+    async fn fetch_appointments(
         &self,
         clinic_id: i64,
         date: &str,
@@ -316,6 +344,7 @@ impl Connector {
     /// broken so admins see it, instead of retrying.
     async fn broken_if(&self, conn: &Connection, err: OscarError) -> ConnectorError {
         if err.breaks_connection() {
+            self.forget_days(conn.clinic_id);
             let why = "Oscar refused the service's access token (revoked, expired, or a clock difference of more \
                        than five minutes). Check the clocks, then connect Oscar again.";
             if let Err(store) = conn_store::mark_broken(&self.db, conn.clinic_id, why, self.clock.now()).await {
@@ -324,6 +353,13 @@ impl Connector {
             tracing::warn!(clinic_id = conn.clinic_id, "Oscar refused the access token; connection marked broken");
         }
         err.into()
+    }
+}
+
+impl Connector {
+    /// Drops a clinic's cached days (its connection changed).
+    fn forget_days(&self, clinic_id: i64) {
+        self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(c, _, _), _| *c != clinic_id);
     }
 }
 

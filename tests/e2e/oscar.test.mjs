@@ -1,0 +1,135 @@
+// The Oscar connection in real Chromium and Firefox with the built
+// extension: a clinic admin connects the service to Oscar from the panel
+// (OAuth 1.0a against the simulator), the patient's email then comes from
+// Oscar, an envelope with the unread count appears next to that patient's
+// appointment on the schedule, and Save to chart puts the transcript in the
+// simulator's chart.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BROWSERS, launch } from './support/browsers.mjs';
+import { authorizeInOscar, registerRestClient } from './support/oscar.mjs';
+import { PatientClient } from './support/patient.mjs';
+import { apiClient, startMailCatcher, startOscarSim, startService } from './support/servers.mjs';
+
+const HOST = '#cortico-plugin-host';
+
+for (const browserName of BROWSERS) {
+  describe(`Oscar connection in ${browserName}`, () => {
+    let sim;
+    let mail;
+    let service;
+    let browser;
+    let schedule;
+    let appointment;
+    let patient;
+    let conversationId;
+
+    before(async () => {
+      [sim, mail] = await Promise.all([startOscarSim({ variant: 'classic' }), startMailCatcher()]);
+      service = await startService({ mail });
+      browser = await launch(browserName, { serviceUrl: service.url });
+      // Provider 100001's first patient appointment today (the page the admin looks at).
+      appointment = sim.seed.appointments.find((a) => a.provider_no === '100001' && a.demographic_no && a.date === sim.seed.today);
+      patient = sim.seed.patients.find((p) => p.demographic_no === appointment.demographic_no);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await Promise.all([sim, mail, service].map((s) => s?.stop()));
+    });
+
+    it('lets a clinic admin connect Oscar from the panel', async () => {
+      schedule = await browser.newTab();
+      await schedule.focus();
+      await schedule.goto(`${sim.url}/oscar/provider/providercontrol.jsp`);
+      await schedule.waitForLogo();
+      await schedule.click('.logo');
+      await schedule.click('.menu-item[data-action="sign-in"]');
+      await schedule.fill('input[name=clinic]', 'medicalclinic');
+      await schedule.fill('input[name=email]', service.admin.email);
+      await schedule.fill('input[name=password]', service.admin.password);
+      await schedule.click('button[type=submit]');
+      await schedule.waitForMatch('.toast', /Clinic Administrator/);
+
+      await schedule.click('.logo');
+      await schedule.click('.menu-item[data-action="oscar"]');
+      await schedule.waitForMatch('.oscar-state', /Not connected/);
+      const callbackUri = await schedule.waitForText('.callback-uri');
+      assert.equal(callbackUri, `${service.url}/oscar/callback`);
+      const base = await schedule.evaluate((h) => document.querySelector(h).shadowRoot.querySelector('input[name=base_url]').value, HOST);
+      assert.equal(base, `${sim.url}/oscar`, "Oscar's address is taken from the page");
+
+      // In Oscar: Administration > Integration > REST Clients, URI = the service's.
+      const client = await registerRestClient(sim.url, `${service.url}/oscar`);
+      await schedule.fill('input[name=client_key]', client.key);
+      await schedule.fill('input[name=client_secret]', 'a wrong secret');
+      await schedule.click('form button[type=submit]');
+      await schedule.waitForMatch('.error', /refused the credentials/);
+      await schedule.fill('input[name=client_secret]', client.secret);
+      await schedule.click('form button[type=submit]');
+      await schedule.waitForMatch('.oscar-state', /Waiting for authorisation/);
+      const authorizeUrl = await schedule.waitFor(
+        (h) => document.querySelector(h).shadowRoot.querySelector('.authorize-link')?.href,
+        HOST,
+        { message: "the link to Oscar's authorisation page" },
+      );
+      // The admin signs in to Oscar in that tab and chooses Allow.
+      const callback = await authorizeInOscar(authorizeUrl);
+      const page = await (await fetch(callback)).text();
+      assert.match(page, /Connected as <strong>Helen Marchetti<\/strong>/);
+      await schedule.waitForMatch('.oscar-state', /Connected as Helen Marchetti/, { timeout: 8000 });
+      await schedule.press('Escape');
+    });
+
+    it("fills in the patient's email from Oscar, so the first message reaches them", async () => {
+      const doctor = await apiClient(service, service.doctor);
+      const started = await doctor.post('/api/conversations', {
+        patient: { demographic_no: patient.demographic_no, name: { last: patient.last_name, first: patient.first_name } },
+        message: { body: 'Your test results are ready; any questions?', allow_replies: true, idempotency_key: `k-${browserName}` },
+      });
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      conversationId = started.body.conversation.id;
+      const details = await doctor.get(`/api/patients/${patient.demographic_no}`);
+      assert.equal(details.body.email, patient.email);
+      assert.equal(details.body.can_verify_identity, true);
+    });
+
+    it("shows the unread count next to the patient's appointment once they reply", async () => {
+      const p = new PatientClient(mail, patient.email);
+      const url = await p.signIn(await p.linkFromEmail(), { healthCard: patient.hin, dob: patient.dob });
+      await p.reply(url, 'No questions, thank you.');
+      const unread = await schedule.waitFor(
+        (no) => {
+          for (const cell of document.querySelectorAll('td.appt')) {
+            const link = cell.querySelector('a.apptLink');
+            if (link && link.getAttribute('onclick').includes(`appointment_no=${no}&`)) {
+              return cell.querySelector('.cortico-appt-envelope')?.dataset.unread ?? null;
+            }
+          }
+          return null;
+        },
+        appointment.appointment_no,
+        { timeout: 5000, message: "the envelope next to the patient's appointment" },
+      );
+      assert.equal(unread, '1');
+      const others = await schedule.evaluate(() => document.querySelectorAll('.cortico-appt-envelope').length);
+      assert.equal(others, 1, 'only that appointment has an envelope');
+    });
+
+    it('saves the conversation to the chart in Oscar', async () => {
+      await schedule.click('.envelope');
+      await schedule.click('.tab[data-tab="triage"]');
+      await schedule.click(`.row[data-conversation-id="${conversationId}"] .row-button`);
+      await schedule.waitForMatch('.message.patient .message-body', /No questions, thank you\./);
+      await schedule.click('.actions .icon-button');
+      await schedule.click('[data-action="chart"]');
+      await schedule.waitForMatch('.toast', /Saved to the patient's chart in Oscar/);
+      const notes = await (await fetch(`${sim.url}/__sim/notes/${patient.demographic_no}`)).json();
+      assert.equal(notes.length, 1);
+      assert.equal(notes[0].isSigned, false);
+      assert.equal(notes[0].encounterType, 'email encounter with client');
+      assert.match(notes[0].note, /Your test results are ready/);
+      assert.match(notes[0].note, /No questions, thank you\./);
+    });
+  });
+}
