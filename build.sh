@@ -4,7 +4,8 @@
 # rustup and Node 20, and skips what is already there.
 #
 #   ./build.sh            build the extension into dist/ (same as `build`)
-#   ./build.sh run        build, then start everything on 127.0.0.1 (Ctrl-C stops it)
+#   ./build.sh run        build, then start everything on 127.0.0.1 (Ctrl-C stops it);
+#                         --browser also opens Chromium with the extension on the schedule
 #   ./build.sh test       the whole test suite (what CI runs)
 #   ./build.sh bench      benchmarks, one `name value unit` line per figure
 #
@@ -195,6 +196,13 @@ start_server() {
 }
 
 cmd_run() {
+  local open_browser=0
+  for arg in "$@"; do
+    case $arg in
+      --browser) open_browser=1 ;;
+      *) die "unknown option for run: $arg (use --browser)" ;;
+    esac
+  done
   build_extension >/dev/null
   build_native
   ensure_python_tools
@@ -238,6 +246,16 @@ $(printf '%s\n' "$accounts" | sed 's/^/    /')
 
   Logs are in .data/. Press Ctrl-C to stop.
 EOF
+  if [ "$open_browser" = 1 ]; then
+    # A profile of its own under .data/, with the built extension loaded.
+    local chromium
+    chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+    [ -n "$chromium" ] || die "--browser needs Chromium (apt install chromium)"
+    "$chromium" --user-data-dir="$ROOT/.data/chromium-profile" --no-first-run --no-default-browser-check \
+      --disable-extensions-except="$ROOT/$DIST" --load-extension="$ROOT/$DIST" \
+      "$sim_url/oscar/provider/providercontrol.jsp" >.data/chromium.log 2>&1 &
+    PIDS+=($!)
+  fi
   wait
 }
 
@@ -273,7 +291,7 @@ cmd_bench() {
 
 case "${1:-build}" in
   build) build_extension ;;
-  run) cmd_run ;;
+  run) shift; cmd_run "$@" ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   *) die "unknown command '$1' (use: build, run, test, bench)" ;;

@@ -1,7 +1,7 @@
 //! The envelope panel: Triage, My Conversations and (on an e-chart) All
 //! Conversations of the patient, each a list of conversations.
 
-use cortico_protocol::api::{ConversationPage, ConversationState, ConversationSummary, Tab};
+use cortico_protocol::api::{ConversationPage, ConversationState, ConversationSummary, PatientDetails, Tab};
 use leptos::prelude::*;
 
 use super::{error_text, lang, store, util, Dialog, PageInfo, View};
@@ -18,6 +18,44 @@ fn list_path(tab: Tab, demographic_no: Option<u32>, cursor: Option<&str>) -> Str
     match cursor {
         Some(c) => format!("{base}?limit=100&cursor={c}"),
         None => format!("{base}?limit=100"),
+    }
+}
+
+/// On an e-chart: when the patient is locked out of the portal (six failed
+/// identity checks), says so and lets staff unlock them.
+#[component]
+fn PortalLock(demographic_no: u32) -> impl IntoView {
+    let store = store();
+    let lang = lang();
+    let locked = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move {
+        // Unknown to the service yet (404): nothing to unlock.
+        if let Ok(p) = bridge::get::<PatientDetails>(&format!("/api/patients/{demographic_no}")).await {
+            locked.try_set(p.locked);
+        }
+    });
+    let unlock = move |_| {
+        leptos::task::spawn_local(async move {
+            match bridge::post_empty::<()>(&format!("/api/patients/{demographic_no}/unlock"), None).await {
+                Ok(()) => {
+                    locked.try_set(false);
+                    store.notify(t(lang, Msg::PatientUnlocked).into());
+                }
+                Err(e) => {
+                    error.try_set(Some(error_text(lang, &e)));
+                }
+            }
+        });
+    };
+    view! {
+        <Show when=move || locked.get()>
+            <p class="notice portal-locked" role="status">
+                {t(lang, Msg::PatientLocked)}" "
+                <button type="button" class="link" data-action="unlock" on:click=unlock>{t(lang, Msg::UnlockPatient)}</button>
+            </p>
+        </Show>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }
 
@@ -120,6 +158,7 @@ pub fn Panel() -> impl IntoView {
                 {demographic_no.map(|_| tab_button(Tab::Patient, Msg::AllConversations))}
             </div>
             <OfflineNotice/>
+            {demographic_no.map(|n| view! { <PortalLock demographic_no=n/> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
             <div class="list" role="tabpanel" aria-busy=move || loading.get().to_string()>
                 {move || match page.get() {

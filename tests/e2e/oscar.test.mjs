@@ -5,6 +5,7 @@
 // appointment on the schedule, and Save to chart puts the transcript in the
 // simulator's chart.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BROWSERS, launch } from './support/browsers.mjs';
 import { authorizeInOscar, registerRestClient } from './support/oscar.mjs';
@@ -12,6 +13,7 @@ import { PatientClient } from './support/patient.mjs';
 import { apiClient, startMailCatcher, startOscarSim, startService } from './support/servers.mjs';
 
 const HOST = '#cortico-plugin-host';
+const ARTIFACTS = path.join(process.cwd(), 'artifacts');
 
 for (const browserName of BROWSERS) {
   describe(`Oscar connection in ${browserName}`, () => {
@@ -23,6 +25,7 @@ for (const browserName of BROWSERS) {
     let appointment;
     let patient;
     let conversationId;
+    let portalLink;
 
     before(async () => {
       [sim, mail] = await Promise.all([startOscarSim({ variant: 'classic' }), startMailCatcher()]);
@@ -78,6 +81,7 @@ for (const browserName of BROWSERS) {
       const page = await (await fetch(callback)).text();
       assert.match(page, /Connected as <strong>Helen Marchetti<\/strong>/);
       await schedule.waitForMatch('.oscar-state', /Connected as Helen Marchetti/, { timeout: 8000 });
+      if (browserName === 'chromium') await schedule.page.screenshot({ path: path.join(ARTIFACTS, 'oscar-connection.png') });
       await schedule.press('Escape');
     });
 
@@ -96,7 +100,8 @@ for (const browserName of BROWSERS) {
 
     it("shows the unread count next to the patient's appointment once they reply", async () => {
       const p = new PatientClient(mail, patient.email);
-      const url = await p.signIn(await p.linkFromEmail(), { healthCard: patient.hin, dob: patient.dob });
+      portalLink = await p.linkFromEmail();
+      const url = await p.signIn(portalLink, { healthCard: patient.hin, dob: patient.dob });
       await p.reply(url, 'No questions, thank you.');
       const unread = await schedule.waitFor(
         (no) => {
@@ -114,6 +119,7 @@ for (const browserName of BROWSERS) {
       assert.equal(unread, '1');
       const others = await schedule.evaluate(() => document.querySelectorAll('.cortico-appt-envelope').length);
       assert.equal(others, 1, 'only that appointment has an envelope');
+      if (browserName === 'chromium') await schedule.page.screenshot({ path: path.join(ARTIFACTS, 'schedule-envelope.png') });
     });
 
     it('saves the conversation to the chart in Oscar', async () => {
@@ -130,6 +136,25 @@ for (const browserName of BROWSERS) {
       assert.equal(notes[0].encounterType, 'email encounter with client');
       assert.match(notes[0].note, /Your test results are ready/);
       assert.match(notes[0].note, /No questions, thank you\./);
+    });
+
+    it("shows a locked-out patient on the e-chart and lets staff unlock them", async () => {
+      // Six wrong dates of birth through the patient's link lock them out.
+      const p = new PatientClient(mail, patient.email);
+      const doctor = await apiClient(service, service.doctor);
+      for (let i = 0; i < 6; i++) {
+        await assert.rejects(p.signIn(portalLink, { healthCard: patient.hin, dob: '1990-01-01' }));
+      }
+      assert.equal((await doctor.get(`/api/patients/${patient.demographic_no}`)).body.locked, true);
+      const echart = await browser.newTab();
+      await echart.focus();
+      await echart.goto(`${sim.url}/oscar/casemgmt/forward.jsp?action=view&demographicNo=${patient.demographic_no}`);
+      await echart.waitForLogo();
+      await echart.click('.envelope');
+      await echart.waitForMatch('.portal-locked', /locked out of the portal/);
+      await echart.click('.portal-locked [data-action="unlock"]');
+      await echart.waitForMatch('.toast', /Unlocked/);
+      assert.equal((await doctor.get(`/api/patients/${patient.demographic_no}`)).body.locked, false);
     });
   });
 }

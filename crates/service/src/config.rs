@@ -13,7 +13,7 @@ pub struct Cli {
     #[arg(long, env = "CORTICO_DATA_DIR", default_value = "cortico-data", global = true)]
     pub data_dir: PathBuf,
     /// Database URL; defaults to the SQLite file `<data-dir>/cortico.db`.
-    /// A `postgres://` URL selects Postgres.
+    /// (`postgres://` URLs are refused until the Postgres backend exists.)
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// What to do.
@@ -44,6 +44,13 @@ pub enum Command {
     /// Connect a clinic's Oscar (OAuth 1.0a REST client).
     #[command(subcommand)]
     Oscar(OscarCommand),
+    /// Copy the database, attachments and secret key to a new directory,
+    /// consistently, while the service runs.
+    Backup {
+        /// Where the copy goes (a new or empty directory).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Create the demo clinic and accounts (idempotent); prints the passwords.
     SeedDemo(SeedDemoArgs),
 }

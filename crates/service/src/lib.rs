@@ -5,6 +5,7 @@
 //! is the API; [`store`] holds the rules and queries over [`db`].
 
 pub mod app;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod crypto;

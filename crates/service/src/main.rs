@@ -26,6 +26,18 @@ async fn main() -> Result<()> {
         Command::Serve(args) => args.read_connections,
         _ => 2,
     };
+    if let Command::Backup { to } = &cli.command {
+        let url = cli.database_url();
+        let db = cortico_service::db::sqlite_path(&url).context("backups copy the SQLite database")?;
+        let copied = cortico_service::backup::backup(&cli.data_dir, std::path::Path::new(&db), to)?;
+        println!(
+            "backed up to {}: database {} bytes, {} attachment files, secret key",
+            to.display(),
+            copied.database_bytes,
+            copied.files
+        );
+        return Ok(());
+    }
     let mut config = AppConfig::new(cli.data_dir.clone());
     config.database_url = cli.database_url();
     config.read_connections = read_connections;
@@ -49,6 +61,7 @@ async fn main() -> Result<()> {
         Command::Staff(cmd) => staff_command(&app, cmd).await,
         Command::Oscar(cmd) => oscar_command(&app, cmd).await,
         Command::SeedDemo(args) => seed_demo(&app, &config, args).await,
+        Command::Backup { .. } => unreachable!("handled before opening the database"),
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 mod attachments;
 mod audit;
 mod auth;
+mod backup;
 mod bad_input;
 mod conversations;
 mod health;
