@@ -42,7 +42,7 @@ impl Snapshot {
     }
 
     /// A one-line summary of the CPU used since `before`, by thread kind,
-    /// with the busiest SQLite thread (under write load, the writer's).
+    /// with the busiest SQLite reader thread.
     pub fn summary_since(&self, before: &Snapshot, wall: Duration) -> String {
         let mut by_kind: HashMap<&str, Duration> = HashMap::new();
         let mut busiest_sqlite = Duration::ZERO;
@@ -51,9 +51,11 @@ impl Snapshot {
             let used = before.0.get(tid).map_or(*time, |(_, t)| time.saturating_sub(*t));
             let kind = if name.starts_with("tokio-rt") {
                 "tokio workers"
+            } else if name.starts_with("cortico-writer") {
+                "writer thread"
             } else if name.starts_with("sqlx-sqlite") {
                 busiest_sqlite = busiest_sqlite.max(used);
-                "sqlite threads"
+                "sqlite reader threads"
             } else {
                 "other"
             };
@@ -65,7 +67,7 @@ impl Snapshot {
         kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
         let parts: Vec<String> = kinds.iter().map(|(k, d)| format!("{k} {:.0}%", share(*d))).collect();
         format!(
-            "CPU {:.0}% of one core ({}; busiest SQLite thread {:.0}%)",
+            "CPU {:.0}% of one core ({}; busiest SQLite reader thread {:.0}%)",
             share(total),
             parts.join(", "),
             share(busiest_sqlite)
