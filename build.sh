@@ -187,7 +187,8 @@ start_server() {
   "$@" >"$log.out" 2>"$log" &
   PIDS+=($!)
   for _ in $(seq 1 100); do
-    SERVER_URL=$(grep -o 'listening on http://[^ ]*' "$log.out" 2>/dev/null | head -n1 | cut -d' ' -f3)
+    # (No match yet is not an error: the server may still be starting.)
+    SERVER_URL=$(grep -o 'listening on http://[^ ]*' "$log.out" 2>/dev/null | head -n1 | cut -d' ' -f3 || true)
     [ -n "$SERVER_URL" ] && return
     kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$log" >&2; die "$name exited during start-up"; }
     sleep 0.1
