@@ -5,7 +5,6 @@
 //! appointment number; a clinic that has not connected Oscar sees none.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use cortico_protocol::api::ScheduleDay;
@@ -26,6 +25,10 @@ const STYLE: &str = "display:inline-flex;align-items:center;gap:2px;margin:0 0 0
 border:0;border-radius:8px;background:#6b3fa0;color:#fff;font:bold 11px/16px Arial,sans-serif;\
 vertical-align:middle;cursor:pointer";
 const ICON: &str = r#"<svg viewBox="0 0 24 24" width="11" height="11" aria-hidden="true"><path fill="currentColor" d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.3V17h16V7.3l-8 5.3-8-5.3z"/></svg>"#;
+
+/// Unread counts by appointment number (a list: a day has at most a few
+/// hundred appointments, and a map would add to every Oscar page's download).
+type Unread = Vec<(u32, i64)>;
 
 /// Keeps the envelopes of one schedule page current.
 pub struct ScheduleEnvelopes {
@@ -85,12 +88,12 @@ impl ScheduleEnvelopes {
 
     /// Removes every envelope (signed out).
     pub fn clear(&self) {
-        self.apply(&HashMap::new());
+        self.apply(&Vec::new());
     }
 
     /// Unread count per appointment number.
-    async fn fetch(&self) -> Result<HashMap<u32, i64>, crate::bridge::ClientError> {
-        let mut unread = HashMap::new();
+    async fn fetch(&self) -> Result<Unread, crate::bridge::ClientError> {
+        let mut unread = Vec::new();
         for provider in &self.providers {
             let date = self.date.as_deref().map(|d| format!("date={d}&")).unwrap_or_default();
             let path = format!("/api/schedule?{date}provider={}", js_sys::encode_uri_component(provider));
@@ -100,13 +103,13 @@ impl ScheduleEnvelopes {
         Ok(unread)
     }
 
-    fn apply(&self, unread: &HashMap<u32, i64>) {
+    fn apply(&self, unread: &Unread) {
         let Ok(cells) = self.doc.query_selector_all("td.appt") else { return };
         for i in 0..cells.length() {
             let Some(cell) = cells.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
             let existing = cell.query_selector(&format!(".{MARK}")).ok().flatten();
-            match appointment_no(&cell).and_then(|n| unread.get(&n)) {
-                Some(&n) => {
+            match appointment_no(&cell).and_then(|no| unread.iter().find(|(a, _)| *a == no)) {
+                Some(&(_, n)) => {
                     let mark = match existing {
                         Some(m) => m,
                         None => match self.mark() {
