@@ -261,7 +261,7 @@ async fn save_to_chart_posts_an_unsigned_email_encounter_note() {
     let other = app.clinic("elsewhere").await;
     let stranger = app.user(other, "x@o.example", Role::Moa).await;
     let (status, body) = app.post(&format!("/api/conversations/{id}/chart"), &stranger, json!(null)).await;
-    assert!(status == StatusCode::NOT_FOUND || status == StatusCode::CONFLICT, "{status} {body}");
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(sim.control(reqwest::Method::GET, "notes/1001", None).await.as_array().unwrap().len(), 1);
 }
 
