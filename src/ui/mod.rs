@@ -185,6 +185,26 @@ pub fn Dialog(
     }
 }
 
+/// The panel's own sentence for a service error code, where one fits every
+/// case of that code (`bad_request` does not: its message says what to fix).
+fn code_text(code: &str) -> Option<Msg> {
+    Some(match code {
+        "oscar_not_connected" => Msg::ErrOscarNotConnected,
+        "oscar_unreachable" => Msg::ErrOscarUnreachable,
+        "oscar_refused" => Msg::ErrOscarRefused,
+        "oscar_error" | "oscar_bad_response" => Msg::ErrOscarFailed,
+        "oscar_callback_rejected" => Msg::ErrOscarCallback,
+        "account_locked" => Msg::ErrAccountLocked,
+        "rate_limited" => Msg::ErrRateLimited,
+        "payload_too_large" => Msg::ErrTooLarge,
+        "unsupported_media_type" => Msg::ErrFileType,
+        "forbidden" => Msg::ErrForbidden,
+        "not_found" => Msg::ErrNotFound,
+        "conflict" => Msg::ErrConflict,
+        _ => return None,
+    })
+}
+
 /// An error sentence for a failed request, in plain words.
 pub fn error_text(lang: Lang, err: &crate::bridge::ClientError) -> String {
     use crate::bridge::ClientError;
@@ -192,6 +212,13 @@ pub fn error_text(lang: Lang, err: &crate::bridge::ClientError) -> String {
         ClientError::Network(_) => t(lang, Msg::ServiceUnreachable).into(),
         ClientError::Status { status: 401, .. } => t(lang, Msg::SessionExpired).into(),
         ClientError::Status { status, body } => match body {
+            // The service writes its sentences in English; in French, the
+            // error's code picks the panel's own sentence where it has one.
+            Some(b) if lang == Lang::Fr => match code_text(&b.code) {
+                Some(msg) => t(lang, msg).into(),
+                None if b.message.is_empty() => t(lang, Msg::RequestRefused).into(),
+                None => format!("{} ({})", t(lang, Msg::RequestRefused), b.message),
+            },
             Some(b) if !b.message.is_empty() => b.message.clone(),
             _ if *status >= 500 => t(lang, Msg::ServiceError).into(),
             _ => t(lang, Msg::RequestRefused).into(),
@@ -199,5 +226,29 @@ pub fn error_text(lang: Lang, err: &crate::bridge::ClientError) -> String {
         // The details help the clinic's IT support; they never hold patient data.
         ClientError::Decode(detail) => format!("{} ({detail})", t(lang, Msg::ServiceError)),
         ClientError::Extension(detail) => format!("{} ({detail})", t(lang, Msg::ExtensionReloaded)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::ClientError;
+    use cortico_protocol::api::ErrorBody;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn refused(status: u16, code: &str, message: &str) -> ClientError {
+        ClientError::Status { status, body: Some(ErrorBody { code: code.into(), message: message.into() }) }
+    }
+
+    #[wasm_bindgen_test]
+    fn service_errors_read_in_the_panels_language() {
+        let oscar = refused(409, "oscar_not_connected", "Oscar is not connected. An administrator can connect it.");
+        assert_eq!(error_text(Lang::En, &oscar), "Oscar is not connected. An administrator can connect it.");
+        assert!(error_text(Lang::Fr, &oscar).starts_with("Oscar n'est pas connecté"));
+        // A specific rule keeps the service's words, after a French lead-in.
+        let rule = refused(400, "bad_request", "That is not an email address.");
+        assert_eq!(error_text(Lang::Fr, &rule), "Le service a refusé cette demande. (That is not an email address.)");
+        assert_eq!(error_text(Lang::Fr, &ClientError::Network("x".into())), t(Lang::Fr, Msg::ServiceUnreachable));
+        assert_eq!(error_text(Lang::Fr, &refused(401, "unauthorized", "")), t(Lang::Fr, Msg::SessionExpired));
     }
 }
