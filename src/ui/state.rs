@@ -156,6 +156,12 @@ pub struct Store {
     pub ready: RwSignal<bool>,
 }
 
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Store {
     /// Fresh state for a page; the tab follows the user's role once known.
     pub fn new() -> Self {

@@ -269,13 +269,33 @@ fn token_from(body: &str) -> Result<Token, OscarError> {
     }
 }
 
-/// A one-line, bounded excerpt of an error body (Oscar's error pages are
-/// HTML; they never hold patient data, but keep it short anyway).
+/// What of an error body may be shown: only an OAuth problem phrase such as
+/// `signature_invalid` or `parameter_absent - oauth_nonce`. Anything else (an
+/// HTML error page, a stack trace, whatever answers at an address an admin
+/// typed) is not echoed back, so the service cannot be used to read other
+/// servers' pages.
 fn excerpt(body: &str, fallback: &str) -> String {
-    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let text = if text.starts_with('<') { String::new() } else { text };
-    if text.is_empty() {
-        return fallback.to_owned();
+    let text = body.trim();
+    let phrase = !text.is_empty()
+        && text.len() <= 80
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '=' | '&' | '.'));
+    if phrase {
+        text.to_owned()
+    } else {
+        fallback.to_owned()
     }
-    text.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn only_oauth_problem_phrases_are_echoed() {
+        assert_eq!(excerpt("signature_invalid", "x"), "signature_invalid");
+        assert_eq!(excerpt("parameter_absent - oauth_nonce\n", "x"), "parameter_absent - oauth_nonce");
+        assert_eq!(excerpt("<html><body>Internal</body></html>", "no details"), "no details");
+        assert_eq!(excerpt("{\"secret\": \"internal\"}", "no details"), "no details");
+        assert_eq!(excerpt(&"a".repeat(81), "no details"), "no details");
+    }
 }

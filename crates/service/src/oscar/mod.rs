@@ -60,13 +60,18 @@ pub struct Connector {
     client: OscarClient,
     /// Days of appointments recently read from Oscar, so every open schedule
     /// tab refreshing its envelopes on each change does not call Oscar each time.
-    days: Arc<std::sync::Mutex<std::collections::HashMap<(i64, String, String), (i64, Vec<json::Appointment>)>>>,
+    days: Arc<std::sync::Mutex<std::collections::HashMap<DayKey, CachedDay>>>,
     db: Db,
     key: Arc<Vec<u8>>,
     clock: Clock,
     /// `<public url>/oscar/callback`.
     callback: String,
 }
+
+/// (clinic, date, provider): one cached day of appointments.
+type DayKey = (i64, String, String);
+/// When it was read, and its appointments.
+type CachedDay = (i64, Vec<json::Appointment>);
 
 /// How long a day of appointments read from Oscar is reused.
 const DAY_CACHE_MS: i64 = 60 * 1000;
