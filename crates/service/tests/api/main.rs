@@ -2,6 +2,8 @@
 //! against a real SQLite file through `tower::ServiceExt::oneshot`.
 
 mod common;
+#[path = "../support/oscar_sim.rs"]
+mod sim;
 
 mod attachments;
 mod audit;
