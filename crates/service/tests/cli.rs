@@ -3,19 +3,19 @@
 //! running service completes it when Oscar calls back), read the
 //! connection's state, take a backup while the service runs, disconnect.
 
+#[path = "support/service_process.rs"]
+mod service_process;
 #[path = "support/oscar_sim.rs"]
 mod sim;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
 
 use oscar_sim::clinic::Variant;
 use serde_json::Value;
+use service_process::{Server, BIN};
 use sim::Sim;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cortico-service");
 const ADMIN: &str = "it@cli.example";
 
 fn run(data_dir: &Path, args: &[&str]) -> Output {
@@ -36,45 +36,6 @@ fn ok(data_dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// `cortico-service serve` on a free port; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the service starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(base) = line.strip_prefix("cortico-service listening on ") {
-                    let _ = tx.send(base.to_owned());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(20)).expect("the service prints its address");
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 // Multi-threaded: the simulator runs on this runtime while the test waits
 // for the binary's commands, which call it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,16 +52,14 @@ async fn it_connects_oscar_checks_it_backs_up_and_disconnects_from_the_command_l
     let sim = Sim::start(Variant::Classic).await;
     let (key, secret) = sim.rest_client(&format!("{}/oscar", server.base), -1).await;
 
-    // Only a clinic administrator may connect.
-    let refused = run(
-        &data,
-        &[
+    let connect_as = |admin: &str| {
+        let args = [
             "oscar",
             "connect",
             "--clinic",
             "cli-clinic",
             "--admin",
-            "moa@cli.example",
+            admin,
             "--base-url",
             &sim.base,
             "--client-key",
@@ -109,30 +68,17 @@ async fn it_connects_oscar_checks_it_backs_up_and_disconnects_from_the_command_l
             &secret,
             "--public-url",
             &server.base,
-        ],
-    );
+        ];
+        run(&data, &args)
+    };
+    // Only a clinic administrator may connect.
+    let refused = connect_as("moa@cli.example");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a clinic administrator"));
 
-    let printed = ok(
-        &data,
-        &[
-            "oscar",
-            "connect",
-            "--clinic",
-            "cli-clinic",
-            "--admin",
-            ADMIN,
-            "--base-url",
-            &sim.base,
-            "--client-key",
-            &key,
-            "--client-secret",
-            &secret,
-            "--public-url",
-            &server.base,
-        ],
-    );
+    let connected = connect_as(ADMIN);
+    assert!(connected.status.success(), "{}", String::from_utf8_lossy(&connected.stderr));
+    let printed = String::from_utf8(connected.stdout).unwrap();
     assert!(printed.contains(&format!("{}/oscar/callback", server.base)), "{printed}");
     let authorize_url = printed.lines().last().unwrap().trim();
     assert!(authorize_url.starts_with(&format!("{}/ws/oauth/authorize?oauth_token=", sim.base)), "{printed}");

@@ -9,10 +9,12 @@
 //! checks that nothing is acknowledged before SQLite has committed it; it
 //! cannot show that the commit reached the disk (that needs a power cut).
 
+#[path = "support/service_process.rs"]
+mod service_process;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +26,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
+use service_process::{Server, BIN};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cortico-service");
 const CLINIC: &str = "durability";
 const EMAIL: &str = "dr.kill@durability.example";
 const PASSWORD: &str = "kill dash nine survives";
@@ -51,53 +53,6 @@ fn admin(data_dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// A running `cortico-service serve`, SIGKILLed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts the service on a free port and waits until it listens.
-    fn start(data_dir: &Path) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the service starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Keep reading, so the service never writes into a closed pipe.
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(base) = line.strip_prefix("cortico-service listening on ") {
-                    let _ = tx.send(base.to_owned());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(20)).expect("the service prints its address");
-        Server { child, base }
-    }
-
-    /// SIGKILL, as `kill -9` does: no shutdown code runs.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL the service");
-        self.child.wait().expect("reap the service");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;

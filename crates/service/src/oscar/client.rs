@@ -126,17 +126,7 @@ impl OscarClient {
     /// `GET {base}/ws/services/{path}` as JSON. `Ok(None)` for 204 (Oscar's
     /// answer for an unknown record).
     pub async fn get_json(&self, ep: &Endpoint, access: &Token, path: &str) -> Result<Option<Value>, OscarError> {
-        let url = service_url(ep, path)?;
-        let header = self.header(ep, Some(access), "GET", &url, &[]);
-        let response = self
-            .http
-            .get(url)
-            .header(reqwest::header::AUTHORIZATION, header)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        read_json(response, self.timeout).await
+        self.call_json(ep, access, path, None).await
     }
 
     /// `POST {base}/ws/services/{path}` with a JSON body (not signed: Oscar
@@ -148,17 +138,28 @@ impl OscarClient {
         path: &str,
         body: &Value,
     ) -> Result<Option<Value>, OscarError> {
+        self.call_json(ep, access, path, Some(body)).await
+    }
+
+    async fn call_json(
+        &self,
+        ep: &Endpoint,
+        access: &Token,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, OscarError> {
         let url = service_url(ep, path)?;
-        let header = self.header(ep, Some(access), "POST", &url, &[]);
-        let response = self
+        let method = if body.is_some() { reqwest::Method::POST } else { reqwest::Method::GET };
+        let header = self.header(ep, Some(access), method.as_str(), &url, &[]);
+        let mut request = self
             .http
-            .post(url)
+            .request(method, url)
             .header(reqwest::header::AUTHORIZATION, header)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(e))?;
         read_json(response, self.timeout).await
     }
 
