@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::clock::{Clock, DAY, HOUR};
 use crate::db::{Db, DbConfig};
-use crate::events::Hub;
+use crate::events::{Hub, Published};
 use crate::files::FileStore;
 use crate::http::{AppState, Settings};
 use crate::notify::email::{EmailTransport, SmtpConfig};
@@ -74,7 +74,9 @@ impl App {
             hub.clone(),
         )
         .await?;
-        let files = FileStore::open(&config.data_dir).context("opening the attachment store")?;
+        // With Postgres the bytes go in the database, so every instance has them.
+        let shared = (db.dialect == crate::db::Dialect::Postgres).then(|| db.clone());
+        let files = FileStore::open(&config.data_dir, shared).context("opening the attachment store")?;
         let secret_key = secret_key(&config.data_dir)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let waker = Waker::default();
@@ -128,10 +130,13 @@ impl App {
             let mut every = tokio::time::interval(Duration::from_millis(HOUR as u64));
             loop {
                 every.tick().await;
-                // Keep the query planner's statistics current as the data grows.
-                state
-                    .db
-                    .write_later(|w| Box::pin(async move { w.execute("PRAGMA optimize", vec![]).await.map(|_| ()) }));
+                // Keep SQLite's planner statistics current as the data grows
+                // (Postgres does this itself with autovacuum).
+                if state.db.dialect == crate::db::Dialect::Sqlite {
+                    state.db.write_later(|w| {
+                        Box::pin(async move { w.execute("PRAGMA optimize", vec![]).await.map(|_| ()) })
+                    });
+                }
                 match attachments::collect_garbage(&state.db, &state.files, state.clock.now(), DAY).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(removed = n, "removed uploads that were never sent"),
@@ -145,12 +150,16 @@ impl App {
 /// Ending a session publishes a change to the staff member's account (no
 /// conversation): their cached sessions go before the change is acknowledged.
 fn evict_ended_sessions(hub: &Hub, cache: SessionCache) {
-    hub.observe(Arc::new(move |changes| {
-        for c in changes.iter().filter(|c| c.conversation_id.is_none()) {
-            if let Some(staff_id) = c.staff_id {
-                cache.evict_staff(staff_id);
+    hub.observe(Arc::new(move |published| match published {
+        Published::Changes(changes) => {
+            for c in changes.iter().filter(|c| c.conversation_id.is_none()) {
+                if let Some(staff_id) = c.staff_id {
+                    cache.evict_staff(staff_id);
+                }
             }
         }
+        // Another instance may have ended sessions meanwhile.
+        Published::Resync => cache.clear(),
     }));
 }
 

@@ -1,7 +1,9 @@
-//! Attachment bytes on disk, content-addressed by SHA-256 under the data
-//! directory. An upload streams to a temporary file, is hashed, sized and
-//! sniffed on the way, and is moved into place only once it is accepted and
-//! flushed to disk; a refused or failed upload leaves nothing behind.
+//! Attachment bytes, content-addressed by SHA-256: on disk under the data
+//! directory (SQLite deployments), or in the database's `file_blobs` table
+//! (Postgres, so every instance serves every file). An upload streams to a
+//! temporary file, is hashed, sized and sniffed on the way, and is moved
+//! into place only once it is accepted and flushed to disk (or committed);
+//! a refused or failed upload leaves nothing behind.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,8 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use crate::args;
+use crate::db::Db;
 use crate::sniff::Sniffer;
 
 /// Why an upload was refused.
@@ -41,17 +45,41 @@ pub struct StoredFile {
 }
 
 /// The file store of one service instance.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FileStore {
     root: PathBuf,
+    /// Where the bytes live when not on disk.
+    shared: Option<Db>,
+}
+
+/// The bytes of a stored file, ready to send.
+pub enum FileBytes {
+    /// A file on disk, streamed.
+    File(tokio::fs::File),
+    /// Bytes read from the database.
+    Memory(Vec<u8>),
 }
 
 impl FileStore {
-    /// Uses `<data_dir>/files` (created if missing).
-    pub fn open(data_dir: &Path) -> std::io::Result<FileStore> {
+    /// Uses `<data_dir>/files` (created if missing) for uploads in progress,
+    /// and for the bytes themselves unless `shared` is given.
+    pub fn open(data_dir: &Path, shared: Option<Db>) -> std::io::Result<FileStore> {
         let root = data_dir.join("files");
         std::fs::create_dir_all(root.join("tmp"))?;
-        Ok(FileStore { root })
+        Ok(FileStore { root, shared })
+    }
+
+    /// The bytes of `sha256`.
+    pub async fn read(&self, sha256: &str) -> std::io::Result<FileBytes> {
+        let Some(db) = &self.shared else {
+            return Ok(FileBytes::File(tokio::fs::File::open(self.path(sha256)).await?));
+        };
+        let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM file_blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(db.read())
+            .await
+            .map_err(std::io::Error::other)?;
+        bytes.map(FileBytes::Memory).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     }
 
     /// Where the bytes of `sha256` live.
@@ -74,6 +102,12 @@ impl FileStore {
                 return Err(err);
             }
         };
+        if let Some(db) = &self.shared {
+            let stored_in_db = self.save_shared(db, &tmp, &stored.sha256).await;
+            let _ = tokio::fs::remove_file(&tmp).await;
+            stored_in_db?;
+            return Ok(stored);
+        }
         // Identical bytes may already be there: replacing them keeps one copy
         // and refreshes its time, which garbage collection looks at.
         let dest = self.path(&stored.sha256);
@@ -83,6 +117,27 @@ impl FileStore {
         // The rename must survive a crash too.
         sync_dir(dir).await?;
         Ok(stored)
+    }
+
+    /// Commits accepted bytes to the database (identical bytes are kept
+    /// once; storing them again refreshes their time, as on disk).
+    async fn save_shared(&self, db: &Db, tmp: &Path, sha256: &str) -> Result<(), UploadError> {
+        let bytes = tokio::fs::read(tmp).await?;
+        let sha256 = sha256.to_owned();
+        let now = now_ms();
+        db.write(move |w| {
+            Box::pin(async move {
+                w.execute(
+                    "INSERT INTO file_blobs (sha256, bytes, stored_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (sha256) DO UPDATE SET stored_at = excluded.stored_at",
+                    args![sha256, bytes, now],
+                )
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+        .map_err(|e| UploadError::Io(std::io::Error::other(e.to_string())))
     }
 
     async fn write_tmp<S, E>(
@@ -118,6 +173,25 @@ impl FileStore {
     /// they were not stored again since `cutoff_ms` (a new upload of the same
     /// bytes refreshes the file's time).
     pub async fn remove_unused(&self, sha256: &str, cutoff_ms: i64) {
+        if let Some(db) = &self.shared {
+            let sha256 = sha256.to_owned();
+            let removed = db
+                .write(move |w| {
+                    Box::pin(async move {
+                        w.execute(
+                            "DELETE FROM file_blobs WHERE sha256 = $1 AND stored_at < $2
+                             AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1)",
+                            args![sha256, cutoff_ms],
+                        )
+                        .await
+                    })
+                })
+                .await;
+            if let Err(err) = removed {
+                tracing::warn!(error = %err, "could not remove unused file bytes");
+            }
+            return;
+        }
         let path = self.path(sha256);
         let fresh = tokio::fs::metadata(&path)
             .await
@@ -129,6 +203,10 @@ impl FileStore {
             let _ = tokio::fs::remove_file(path).await;
         }
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 async fn sync_dir(dir: PathBuf) -> std::io::Result<()> {
@@ -159,7 +237,7 @@ mod tests {
     #[tokio::test]
     async fn an_accepted_file_lands_under_its_hash_and_a_copy_is_shared() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = FileStore::open(dir.path(), None).unwrap();
         let a = store.save(stream(vec![b"%PDF-1.4\n", b"rest"]), "a.pdf", 1024).await.unwrap();
         assert_eq!(a.media_type, "application/pdf");
         assert_eq!(a.size, 13);
@@ -172,7 +250,7 @@ mod tests {
     #[tokio::test]
     async fn refused_uploads_leave_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = FileStore::open(dir.path(), None).unwrap();
         let too_big = store.save(stream(vec![b"%PDF-", &[b'x'; 2000]]), "a.pdf", 1000).await;
         assert!(matches!(too_big, Err(UploadError::TooLarge(_))));
         let exe = store.save(stream(vec![b"MZ\x90\0"]), "a.pdf", 1000).await;

@@ -28,7 +28,10 @@ async fn main() -> Result<()> {
     };
     if let Command::Backup { to } = &cli.command {
         let url = cli.database_url();
-        let db = cortico_service::db::sqlite_path(&url).context("backups copy the SQLite database")?;
+        let db = cortico_service::db::sqlite_path(&url).context(
+            "`backup` copies a SQLite deployment; back up a Postgres deployment with pg_dump \
+             (attachments are in the database) plus the secret key (CORTICO_SECRET_KEY)",
+        )?;
         let copied = cortico_service::backup::backup(&cli.data_dir, std::path::Path::new(&db), to)?;
         println!(
             "backed up to {}: database {} bytes, {} attachment files, secret key",

@@ -4,10 +4,12 @@
 //! (`$1` placeholders, `ON CONFLICT`, `RETURNING`, row values) and run
 //! through sqlx's `Any` driver; the backend is chosen by the URL.
 //!
-//! On SQLite every write goes through a single writer task that commits
+//! Every write of an instance goes through its single writer, which commits
 //! many requests in one transaction ("group commit", see [`writer`]); that
-//! is what makes durable commits (`synchronous=FULL`) fast.
+//! is what makes durable commits (`synchronous=FULL`) fast. On Postgres
+//! several instances may share the database; see [`postgres`].
 
+pub mod postgres;
 pub mod value;
 pub mod writer;
 
@@ -95,6 +97,7 @@ pub struct DbConfig {
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
     /// Opens (creating if needed) and migrates the database, and starts the writer.
@@ -109,7 +112,7 @@ impl Db {
             anyhow::bail!("unsupported database URL (use sqlite:///path or postgres://…)");
         };
         if dialect == Dialect::Postgres {
-            anyhow::bail!("Postgres support is not built into this version of the service yet");
+            return Self::open_postgres(config, hub).await;
         }
         if let Some(path) = sqlite_path(&config.url) {
             if let Some(dir) = Path::new(&path).parent() {
@@ -142,6 +145,32 @@ impl Db {
             .context("opening database readers")?;
         let writer = writer::Writer::start_sqlite(Path::new(&path), hub).context("starting the database writer")?;
         Ok(Db { dialect, read, writer })
+    }
+
+    /// Opens a Postgres database shared with other instances: migrates it
+    /// (one instance at a time, under the migrator's lock), listens for the
+    /// other instances' changes, then starts this instance's writer.
+    async fn open_postgres(config: &DbConfig, hub: Hub) -> anyhow::Result<Db> {
+        use anyhow::Context as _;
+        let options =
+            AnyConnectOptions::from_str(&config.url).context("parsing the database URL")?.disable_statement_logging();
+        let pg_options = sqlx::postgres::PgConnectOptions::from_str(&config.url)
+            .context("parsing the database URL")?
+            .disable_statement_logging();
+        let read = AnyPoolOptions::new()
+            .max_connections(config.read_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .context("connecting to the database")?;
+        POSTGRES_MIGRATIONS.run(&read).await.context("migrating the database")?;
+        let instance = format!("{:016x}", rand::random::<u64>());
+        // Listen before the first write, so no change falls in between.
+        let listener = postgres::listen(&pg_options).await.context("listening for changes")?;
+        postgres::follow_other_instances(pg_options.clone(), instance.clone(), hub.clone(), listener);
+        let pg = postgres::PgWriter::open(pg_options, instance).await.context("starting the database writer")?;
+        let writer = writer::Writer::start_postgres(pg, hub);
+        Ok(Db { dialect: Dialect::Postgres, read, writer })
     }
 
     /// The reader pool, for queries.

@@ -1,4 +1,4 @@
-//! The single SQLite writer with group commit.
+//! The single writer of an instance, with group commit (SQLite or Postgres).
 //!
 //! Requests hand their write as a closure to a dedicated thread that owns
 //! the only writing connection. It takes whatever is queued (up to
@@ -8,9 +8,11 @@
 //! leaves the others alone; a failing commit fails them all, so nothing is
 //! acknowledged that is not on disk.
 //!
-//! The thread runs SQLite through rusqlite with cached prepared statements:
-//! each statement is a function call, not a hop between threads, which is
-//! what lets one writer keep up with thousands of sends a second.
+//! On SQLite the writer is a thread running rusqlite with cached prepared
+//! statements: each statement is a function call, not a hop between threads,
+//! which is what lets one writer keep up with thousands of sends a second.
+//! On Postgres it is a task on one connection (see [`super::postgres`]); the
+//! batch logic below is the same for both.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -45,9 +47,17 @@ pub struct Change {
 /// What a write closure gets: a transaction to run statements in, and a way
 /// to announce changes once they are committed.
 pub struct WriteCtx {
-    conn: rusqlite::Connection,
+    conn: Conn,
     seq: i64,
     changes: Vec<Change>,
+}
+
+/// The one writing connection of this instance.
+pub(super) enum Conn {
+    /// SQLite through rusqlite, on the writer thread.
+    Sqlite(rusqlite::Connection),
+    /// Postgres through sqlx, on the writer task.
+    Postgres(super::postgres::PgWriter),
 }
 
 fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()> {
@@ -87,7 +97,26 @@ fn column(row: &rusqlite::Row<'_>, i: usize) -> Result<Value> {
     })
 }
 
+fn sqlite_rows(conn: &rusqlite::Connection, sql: &str, args: &[Value], first_only: bool) -> Result<Vec<Vec<Value>>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    let width = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push((0..width).map(|i| column(row, i)).collect::<Result<Vec<_>>>()?);
+        if first_only {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 impl WriteCtx {
+    pub(super) fn new(conn: Conn) -> Self {
+        WriteCtx { conn, seq: 0, changes: Vec::new() }
+    }
+
     /// The change sequence number of this transaction.
     pub fn seq(&self) -> i64 {
         self.seq
@@ -100,38 +129,31 @@ impl WriteCtx {
 
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&mut self, sql: &str, args: Vec<Value>) -> Result<u64> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        bind(&mut stmt, &args)?;
-        Ok(stmt.raw_execute()? as u64)
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                let mut stmt = conn.prepare_cached(sql)?;
+                bind(&mut stmt, &args)?;
+                Ok(stmt.raw_execute()? as u64)
+            }
+            Conn::Postgres(pg) => pg.execute(sql, args).await,
+        }
+    }
+
+    async fn rows(&mut self, sql: &str, args: Vec<Value>, first_only: bool) -> Result<Vec<Vec<Value>>> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => sqlite_rows(conn, sql, &args, first_only),
+            Conn::Postgres(pg) => pg.rows(sql, args, first_only).await,
+        }
     }
 
     /// Every row of a query.
     pub async fn all<T: FromRow>(&mut self, sql: &str, args: Vec<Value>) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        bind(&mut stmt, &args)?;
-        let width = stmt.column_count();
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let columns = (0..width).map(|i| column(row, i)).collect::<Result<Vec<_>>>()?;
-            out.push(T::from_row(columns)?);
-        }
-        Ok(out)
+        self.rows(sql, args, false).await?.into_iter().map(T::from_row).collect()
     }
 
     /// The first row, if any.
     pub async fn optional<T: FromRow>(&mut self, sql: &str, args: Vec<Value>) -> Result<Option<T>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        bind(&mut stmt, &args)?;
-        let width = stmt.column_count();
-        let mut rows = stmt.raw_query();
-        match rows.next()? {
-            Some(row) => {
-                let columns = (0..width).map(|i| column(row, i)).collect::<Result<Vec<_>>>()?;
-                Ok(Some(T::from_row(columns)?))
-            }
-            None => Ok(None),
-        }
+        self.rows(sql, args, true).await?.into_iter().next().map(T::from_row).transpose()
     }
 
     /// The one row a query must return.
@@ -150,9 +172,23 @@ impl WriteCtx {
         Ok(self.optional::<(T,)>(sql, args).await?.map(|(v,)| v))
     }
 
-    fn batch(&self, sql: &str) -> Result<()> {
-        self.conn.prepare_cached(sql)?.raw_execute()?;
-        Ok(())
+    /// Which engine this transaction runs on, for the few statements that differ.
+    pub fn dialect(&self) -> super::Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => super::Dialect::Sqlite,
+            Conn::Postgres(_) => super::Dialect::Postgres,
+        }
+    }
+
+    /// A statement without parameters or rows (transaction control).
+    async fn control(&mut self, sql: &str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                conn.prepare_cached(sql)?.raw_execute()?;
+                Ok(())
+            }
+            Conn::Postgres(pg) => pg.control(sql).await,
+        }
     }
 }
 
@@ -176,7 +212,7 @@ pub struct Writer {
 /// Opens the writing connection with the service's settings: WAL, so readers
 /// run beside it, and `synchronous=FULL`, so a commit is on disk before any
 /// request hears "done".
-fn open(path: &Path) -> Result<rusqlite::Connection> {
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -194,13 +230,34 @@ fn open(path: &Path) -> Result<rusqlite::Connection> {
 impl Writer {
     /// Starts the writer thread on the SQLite file at `path`.
     pub fn start_sqlite(path: &Path, hub: Hub) -> Result<Writer> {
-        let conn = open(path)?;
-        let (tx, rx) = mpsc::channel(8192);
+        let conn = open_sqlite(path)?;
+        let (tx, mut rx) = mpsc::channel(8192);
         std::thread::Builder::new()
             .name("cortico-writer".into())
-            .spawn(move || run(WriteCtx { conn, seq: 0, changes: Vec::new() }, rx, hub))
+            .spawn(move || {
+                let mut ctx = WriteCtx::new(Conn::Sqlite(conn));
+                // SQLite calls complete at once, so the batch future never waits.
+                while let Some(batch) = rx.blocking_recv().map(|first| take_batch(first, &mut rx)) {
+                    futures::executor::block_on(commit_batch(&mut ctx, batch, &hub));
+                }
+                tracing::info!("database writer stopped");
+            })
             .map_err(|e| StoreError::Rejected(format!("could not start the writer thread: {e}")))?;
         Ok(Writer { tx })
+    }
+
+    /// Starts the writer task on a Postgres connection.
+    pub fn start_postgres(pg: super::postgres::PgWriter, hub: Hub) -> Writer {
+        let (tx, mut rx) = mpsc::channel(8192);
+        tokio::spawn(async move {
+            let mut ctx = WriteCtx::new(Conn::Postgres(pg));
+            while let Some(first) = rx.recv().await {
+                let batch = take_batch(first, &mut rx);
+                commit_batch(&mut ctx, batch, &hub).await;
+            }
+            tracing::info!("database writer stopped");
+        });
+        Writer { tx }
     }
 
     fn boxed<T, F>(job: F) -> JobFn
@@ -242,23 +299,21 @@ impl Writer {
     }
 }
 
-fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub) {
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+/// `first` and whatever else is already queued, up to [`MAX_BATCH`].
+fn take_batch(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
-        commit_batch(&mut ctx, batch, &hub);
     }
-    tracing::info!("database writer stopped");
+    batch
 }
 
-fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
+async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
     ctx.changes.clear();
-    if let Err(err) = begin(ctx) {
+    if let Err(err) = begin(ctx).await {
         tracing::error!(error = %err, "could not start a write transaction");
         fail_all(batch.into_iter().map(|j| j.reply), &err.to_string());
         return;
@@ -266,12 +321,12 @@ fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
     let mut done: Vec<(Reply, Result<Output>)> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
     while let Some(job) = jobs.next() {
-        match run_in_savepoint(ctx, job.run) {
+        match run_in_savepoint(ctx, job.run).await {
             Ok(outcome) => done.push((job.reply, outcome)),
             Err(err) => {
                 // The savepoint machinery itself failed: the transaction is unusable.
                 tracing::error!(error = %err, "write transaction broke");
-                let _ = ctx.batch("ROLLBACK");
+                abandon(ctx).await;
                 let replies =
                     done.into_iter().map(|(r, _)| r).chain(std::iter::once(job.reply)).chain(jobs.map(|j| j.reply));
                 fail_all(replies, &err.to_string());
@@ -279,7 +334,11 @@ fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
             }
         }
     }
-    match ctx.batch("COMMIT") {
+    let committed = match announce(ctx).await {
+        Ok(()) => ctx.control("COMMIT").await,
+        Err(err) => Err(err),
+    };
+    match committed {
         Ok(()) => {
             if !ctx.changes.is_empty() {
                 hub.publish(std::mem::take(&mut ctx.changes));
@@ -290,46 +349,70 @@ fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
         }
         Err(err) => {
             tracing::error!(error = %err, "commit failed");
-            let _ = ctx.batch("ROLLBACK");
+            abandon(ctx).await;
             fail_all(done.into_iter().map(|(r, _)| r), &err.to_string());
         }
     }
 }
 
-fn begin(ctx: &mut WriteCtx) -> Result<()> {
-    // IMMEDIATE takes the write lock now instead of failing later with SQLITE_BUSY.
-    ctx.batch("BEGIN IMMEDIATE")?;
-    let seq = futures::executor::block_on(
-        ctx.scalar::<i64>("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value", vec![]),
-    );
+/// Rolls back after a failure; a Postgres connection that cannot even do
+/// that is replaced before the next batch.
+async fn abandon(ctx: &mut WriteCtx) {
+    if ctx.control("ROLLBACK").await.is_err() {
+        if let Conn::Postgres(pg) = &mut ctx.conn {
+            pg.mark_broken();
+        }
+    }
+}
+
+/// Tells the other instances what this transaction changed (Postgres: a
+/// NOTIFY, delivered only if and when the transaction commits).
+async fn announce(ctx: &mut WriteCtx) -> Result<()> {
+    match &mut ctx.conn {
+        Conn::Sqlite(_) => Ok(()),
+        Conn::Postgres(pg) => pg.announce(&ctx.changes).await,
+    }
+}
+
+async fn begin(ctx: &mut WriteCtx) -> Result<()> {
+    match &mut ctx.conn {
+        // IMMEDIATE takes the write lock now instead of failing later with SQLITE_BUSY.
+        Conn::Sqlite(_) => ctx.control("BEGIN IMMEDIATE").await?,
+        // Reconnects first if the connection was lost.
+        Conn::Postgres(pg) => pg.begin().await?,
+    }
+    // Taking the next number locks the counter row until commit, so on
+    // Postgres too the write transactions of every instance run one at a
+    // time, in the order of their numbers.
+    let seq = ctx
+        .scalar::<i64>("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value", vec![])
+        .await;
     match seq {
         Ok(seq) => {
             ctx.seq = seq;
             Ok(())
         }
         Err(err) => {
-            let _ = ctx.batch("ROLLBACK");
+            abandon(ctx).await;
             Err(err)
         }
     }
 }
 
 /// Runs one job inside a savepoint. The outer error means the transaction
-/// itself is broken; the inner result is the job's own outcome. Jobs only
-/// call [`WriteCtx`], whose futures complete at once, so polling them here on
-/// the writer thread never waits.
-fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> Result<Result<Output>> {
-    ctx.batch("SAVEPOINT job")?;
+/// itself is broken; the inner result is the job's own outcome.
+async fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> Result<Result<Output>> {
+    ctx.control("SAVEPOINT job").await?;
     let mark = ctx.changes.len();
-    let outcome = futures::executor::block_on(AssertUnwindSafe(run(ctx)).catch_unwind()).unwrap_or_else(|_| {
+    let outcome = AssertUnwindSafe(run(ctx)).catch_unwind().await.unwrap_or_else(|_| {
         tracing::error!("a write job panicked; its changes were rolled back");
         Err(StoreError::Rejected("internal error".into()))
     });
     if outcome.is_err() {
         ctx.changes.truncate(mark);
-        ctx.batch("ROLLBACK TO job")?;
+        ctx.control("ROLLBACK TO job").await?;
     }
-    ctx.batch("RELEASE job")?;
+    ctx.control("RELEASE job").await?;
     Ok(outcome)
 }
 

@@ -16,7 +16,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, AppQuery, StaffAuth};
 use super::AppState;
 use crate::clock::HOUR;
-use crate::files::{clean_file_name, FileStore};
+use crate::files::{clean_file_name, FileBytes, FileStore};
 use crate::store::{attachments, rate_limit, Actor, Db};
 
 /// Uploads allowed per person per hour.
@@ -103,7 +103,9 @@ async fn download_attachment(
 /// browsers from rendering it in our origin.
 pub async fn send_file(state: &AppState, actor: Actor, id: i64) -> ApiResult<Response> {
     let (info, patient_id, conversation_id) = attachments::for_download(state.db.read(), actor, id).await?;
-    let file = tokio::fs::File::open(state.files.path(&info.sha256))
+    let bytes = state
+        .files
+        .read(&info.sha256)
         .await
         .map_err(|e| ApiError::Internal(format!("attachment {id} bytes missing: {e}")))?;
     attachments::audit_download(&state.db, actor, patient_id, conversation_id, state.clock.now());
@@ -113,7 +115,11 @@ pub async fn send_file(state: &AppState, actor: Actor, id: i64) -> ApiResult<Res
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         utf8_percent_encode(&info.file_name, NON_ALPHANUMERIC)
     );
-    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
+    let body = match bytes {
+        FileBytes::File(file) => Body::from_stream(ReaderStream::new(file)),
+        FileBytes::Memory(bytes) => Body::from(bytes),
+    };
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     let media_type =
         if info.media_type == "text/plain" { "text/plain; charset=utf-8".to_owned() } else { info.media_type.clone() };

@@ -19,6 +19,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::error::ApiResult;
 use super::extract::StaffAuth;
 use super::AppState;
+use crate::events::Published;
 use crate::store::lists;
 use crate::store::sessions;
 
@@ -76,7 +77,7 @@ async fn follow(
     state: AppState,
     auth: StaffAuth,
     first: StreamUpdate,
-    mut changes: broadcast::Receiver<std::sync::Arc<Vec<crate::db::Change>>>,
+    mut changes: broadcast::Receiver<std::sync::Arc<Published>>,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
     let clinic_id = auth.0.clinic_id;
@@ -96,7 +97,7 @@ async fn follow(
         tokio::select! {
             received = changes.recv() => match received {
                 Ok(batch) => {
-                    if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq)
+                    if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut resync, &mut last_seq)
                         && !session_alive(&state, token_session).await
                     {
                         return;
@@ -124,7 +125,7 @@ async fn follow(
             tokio::select! {
                 received = changes.recv() => match received {
                     Ok(batch) => {
-                        if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut last_seq)
+                        if collect(&batch, clinic_id, staff_id, &mut changed, &mut relevant, &mut resync, &mut last_seq)
                             && !session_alive(&state, token_session).await
                         {
                             return;
@@ -158,15 +159,25 @@ async fn follow(
 
 /// Keeps the changes this staff member should hear about.
 /// Returns true when the batch holds a change to this staff member's
-/// account (a session ended): the caller re-checks the session.
+/// account (a session ended) or may have missed one: the caller re-checks
+/// the session.
 fn collect(
-    batch: &[crate::db::Change],
+    published: &Published,
     clinic_id: i64,
     staff_id: i64,
     changed: &mut Vec<i64>,
     relevant: &mut bool,
+    resync: &mut bool,
     last_seq: &mut i64,
 ) -> bool {
+    let batch = match published {
+        Published::Changes(batch) => batch,
+        Published::Resync => {
+            *resync = true;
+            *relevant = true;
+            return true;
+        }
+    };
     let mut account = false;
     for change in batch {
         if change.clinic_id != clinic_id || change.staff_id.is_some_and(|s| s != staff_id) {

@@ -32,8 +32,14 @@ async fn an_uploaded_pdf_is_typed_by_its_bytes_and_downloads_as_an_attachment() 
     assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
 
-/// Files under the attachment store (bytes and temporary files).
-fn stored_files(app: &TestApp) -> usize {
+/// Files under the attachment store (bytes and temporary files), and on
+/// Postgres the stored bytes in the database.
+async fn stored_files(app: &TestApp) -> usize {
+    let in_db = if app.on_postgres() { app.count("SELECT COUNT(*) FROM file_blobs").await as usize } else { 0 };
+    in_db + files_on_disk(app)
+}
+
+fn files_on_disk(app: &TestApp) -> usize {
     fn walk(p: &std::path::Path) -> usize {
         std::fs::read_dir(p)
             .map(|entries| {
@@ -73,7 +79,7 @@ async fn an_upload_over_25_mb_is_413_and_leaves_no_file_or_record() {
     let (status, answer) = app.upload(&doctor, "scan.pdf", body).await;
     assert_error(status, &answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).await, 0);
 }
 
 #[tokio::test]
@@ -92,7 +98,7 @@ async fn executables_and_markup_are_415_whatever_their_name() {
         assert_error(status, &answer, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, 0);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).await, 0);
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
-//! The test harness: a fresh service on a temporary SQLite file, clinics
-//! and staff made directly in the store, and a JSON request helper.
+//! The test harness: a fresh service on a temporary SQLite file, or on a
+//! fresh Postgres database when `CORTICO_TEST_POSTGRES` names a server
+//! (`./build.sh test` runs the suite both ways), clinics and staff made
+//! directly in the store, and a JSON request helper.
 
 use cortico_service::args;
 use std::sync::OnceLock;
@@ -22,6 +24,8 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub dir: tempfile::TempDir,
+    /// The Postgres database made for this test, dropped with it.
+    pub postgres: Option<crate::pg::TestDatabase>,
     _app: App,
 }
 
@@ -51,11 +55,20 @@ impl TestApp {
     pub async fn new() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = AppConfig::new(dir.path().to_path_buf());
+        let postgres = crate::pg::TestDatabase::create_if_configured().await;
+        if let Some(pg) = &postgres {
+            config.database_url = pg.url.clone();
+        }
         // Calls to the Oscar simulator are local: a slow one is a fault.
         config.oscar_timeout = std::time::Duration::from_millis(1500);
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
-        TestApp { state: app.state.clone(), router, dir, _app: app }
+        TestApp { state: app.state.clone(), router, dir, postgres, _app: app }
+    }
+
+    /// Whether this run is on Postgres.
+    pub fn on_postgres(&self) -> bool {
+        self.postgres.is_some()
     }
 
     pub fn now(&self) -> i64 {
@@ -395,7 +408,7 @@ impl TestApp {
         .unwrap();
         out.extend(rows);
         let pending: Vec<String> =
-            sqlx::query_scalar("SELECT id || ' ' || COALESCE(message_id, 'pending') FROM attachments ORDER BY id")
+            sqlx::query_scalar("SELECT id || ' ' || COALESCE(CAST(message_id AS TEXT), 'pending') FROM attachments ORDER BY id")
                 .fetch_all(self.state.db.read())
                 .await
                 .unwrap();

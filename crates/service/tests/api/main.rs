@@ -1,7 +1,10 @@
 //! Router-level tests of the messaging service: every route and rule, run
-//! against a real SQLite file through `tower::ServiceExt::oneshot`.
+//! through `tower::ServiceExt::oneshot` against a real SQLite file, or a real
+//! Postgres database when `CORTICO_TEST_POSTGRES` is set.
 
 mod common;
+#[path = "../support/postgres.rs"]
+mod pg;
 #[path = "../support/oscar_sim.rs"]
 mod sim;
 

@@ -84,8 +84,19 @@ async fn the_three_legged_flow_connects_as_the_authorising_provider() {
 
     // The credentials are sealed at rest: neither the secret nor the token is in the database file.
     app.state.db.flush().await.unwrap();
-    let db = std::fs::read(app.dir.path().join("cortico.db")).unwrap();
-    let wal = std::fs::read(app.dir.path().join("cortico.db-wal")).unwrap_or_default();
+    let (db, wal) = if app.on_postgres() {
+        // Every column of the stored row, as Postgres prints it (bytes in hex and as text).
+        let (row, a, b, c): (String, Vec<u8>, Vec<u8>, Vec<u8>) = sqlx::query_as(
+            "SELECT CAST(c.* AS TEXT), client_secret, access_token, access_secret FROM oscar_connections c",
+        )
+        .fetch_one(app.state.db.read())
+        .await
+        .unwrap();
+        (row.into_bytes(), [a, b, c].concat())
+    } else {
+        let db = std::fs::read(app.dir.path().join("cortico.db")).unwrap();
+        (db, std::fs::read(app.dir.path().join("cortico.db-wal")).unwrap_or_default())
+    };
     for needle in [secret.as_str(), tokens[0]["token"].as_str().unwrap()] {
         let found = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         assert!(!found(&db) && !found(&wal), "a credential is stored in clear");
