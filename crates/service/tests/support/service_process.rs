@@ -21,12 +21,18 @@ pub struct Server {
 impl Server {
     /// Starts the service on a free port and waits until it listens.
     pub fn start(data_dir: &Path) -> Server {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// The same with extra environment (a `DATABASE_URL`, a shared key).
+    pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(data_dir)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
