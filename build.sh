@@ -262,12 +262,36 @@ EOF
 
 # --- test --------------------------------------------------------------------
 
+# The Postgres server the service suite also runs on (each test makes and
+# drops a database of its own): CORTICO_TEST_POSTGRES, else the machine's
+# local server on 127.0.0.1:5432 when one answers. CI must have one.
+postgres_for_tests() {
+  if [ -n "${CORTICO_TEST_POSTGRES:-}" ]; then
+    printf '%s' "$CORTICO_TEST_POSTGRES"
+  elif (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    printf '%s' "postgres://postgres@127.0.0.1:5432/postgres"
+  elif [ "${CI:-}" = "true" ]; then
+    die "CI runs the service suite on Postgres too: no server at 127.0.0.1:5432 and CORTICO_TEST_POSTGRES is not set"
+  else
+    say "no Postgres at 127.0.0.1:5432 and CORTICO_TEST_POSTGRES not set: the Postgres run is SKIPPED"
+    return 1
+  fi
+}
+
+# A database URL without its password, for printing.
+redact_url() { printf '%s' "$1" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#'; }
+
 cmd_test() {
   ensure_browsers
   ensure_python_tools
   build_extension
-  say "native tests (protocol, service, simulator)"
-  cargo test -q
+  say "native tests (protocol, service, simulator) on SQLite"
+  env -u CORTICO_TEST_POSTGRES cargo test -q
+  local pg_url
+  if pg_url="$(postgres_for_tests)"; then
+    say "the service suite again on Postgres, plus two instances on one database ($(redact_url "$pg_url"))"
+    CORTICO_TEST_POSTGRES="$pg_url" cargo test -q -p cortico-service --test api --test instances
+  fi
   say "plug-in core tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -1,7 +1,9 @@
 //! `cortico-bench`: the messaging service's performance figures, measured
 //! over real HTTP on loopback against the service running in this process
 //! on a scratch SQLite database with its production settings (WAL,
-//! `synchronous=FULL`, group commit).
+//! `synchronous=FULL`, group commit), and with `--postgres URL` the same
+//! again on a scratch database of that Postgres server (figures prefixed
+//! `postgres_`).
 //!
 //! Prints one `name value unit` line per figure on stdout; progress goes to
 //! stderr. Run with
@@ -18,8 +20,13 @@
 mod client;
 #[path = "bench/cpu.rs"]
 mod cpu;
+// The scratch-database helper the service's tests use.
+#[path = "../../tests/support/postgres.rs"]
+mod pg;
 #[path = "bench/populate.rs"]
 mod populate;
+#[path = "bench/postgres_reference.rs"]
+mod postgres_reference;
 #[path = "bench/reads.rs"]
 mod reads;
 #[path = "bench/send.rs"]
@@ -59,6 +66,9 @@ struct Args {
     /// Concurrent sending clients, one keep-alive connection each.
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Also measure on this Postgres server (a scratch database is made and dropped).
+    #[arg(long, env = "CORTICO_BENCH_POSTGRES")]
+    postgres: Option<String>,
 }
 
 /// The parts of the benchmark.
@@ -80,14 +90,26 @@ async fn main() -> anyhow::Result<()> {
     let began = Instant::now();
     // The machine may be shared: say how busy it was.
     eprintln!("bench: load average at start: {}", load_average());
-    if runs(Part::Sqlite) {
-        sqlite_reference(&args, &parent).await?;
-    }
-    if runs(Part::Send) {
-        sends(&args, &parent).await?;
-    }
-    if runs(Part::Reads) {
-        lists(&args, &parent).await?;
+    let backends = std::iter::once(None).chain(args.postgres.as_deref().map(Some));
+    for postgres in backends {
+        if runs(Part::Sqlite) {
+            match postgres {
+                None => sqlite_reference(&args, &parent).await?,
+                Some(url) => {
+                    let db = pg::TestDatabase::create(url).await;
+                    let how_long = Duration::from_secs(if args.quick { 1 } else { 3 });
+                    eprintln!("bench: raw Postgres single-row commits for {how_long:?}");
+                    let rate = postgres_reference::single_row_commit_rate(&db.url, how_long).await?;
+                    figure("postgres_single_row_commit_rate", rate, "commits/s");
+                }
+            }
+        }
+        if runs(Part::Send) {
+            sends(&args, &parent, &server::Backend::new(postgres).await).await?;
+        }
+        if runs(Part::Reads) {
+            lists(&args, &parent, &server::Backend::new(postgres).await).await?;
+        }
     }
     eprintln!("bench: done in {:.0} s; load average at the end: {}", began.elapsed().as_secs_f64(), load_average());
     Ok(())
@@ -102,7 +124,8 @@ async fn sqlite_reference(args: &Args, parent: &std::path::Path) -> anyhow::Resu
     Ok(())
 }
 
-async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
+async fn sends(args: &Args, parent: &std::path::Path, backend: &server::Backend) -> anyhow::Result<()> {
+    let p = backend.prefix();
     let dir = ScratchDir::new(parent, "send", args.keep)?;
     let plan = send::Plan {
         clients: args.clients,
@@ -111,18 +134,18 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         warm_up: Duration::from_secs(if args.quick { 1 } else { 2 }),
         measure: Duration::from_secs(if args.quick { 3 } else { 10 }),
     };
-    let service = server::serve(server::open(dir.path()).await?).await?;
+    let service = server::serve(server::open(dir.path(), backend).await?).await?;
     eprintln!(
         "bench: sends: {} staff, {} conversations; {} clients for {:?} after {:?} warm-up",
         plan.staff, plan.conversations, plan.clients, plan.measure, plan.warm_up
     );
     let (tokens, conversations) = send::setup(&service, &plan).await?;
     let mut outcome = send::run(&service, &plan, &tokens, &conversations).await.context("sending messages")?;
-    figure("send_throughput", outcome.sent as f64 / plan.measure.as_secs_f64(), "msg/s");
-    figure("send_p50_ms", outcome.latencies.percentile_ms(50.0), "ms");
-    figure("send_p99_ms", outcome.latencies.percentile_ms(99.0), "ms");
+    figure(&format!("{p}send_throughput"), outcome.sent as f64 / plan.measure.as_secs_f64(), "msg/s");
+    figure(&format!("{p}send_p50_ms"), outcome.latencies.percentile_ms(50.0), "ms");
+    figure(&format!("{p}send_p99_ms"), outcome.latencies.percentile_ms(99.0), "ms");
     if outcome.commits > 0 {
-        figure("send_batches_mean", outcome.sent as f64 / outcome.commits as f64, "msg/commit");
+        figure(&format!("{p}send_batches_mean"), outcome.sent as f64 / outcome.commits as f64, "msg/commit");
     }
     eprintln!(
         "bench: {} sends in {} commits ({:.0} commits/s); {}",
@@ -135,14 +158,15 @@ async fn sends(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
+async fn lists(args: &Args, parent: &std::path::Path, backend: &server::Backend) -> anyhow::Result<()> {
+    let p = backend.prefix();
     let dir = ScratchDir::new(parent, "reads", args.keep)?;
     let size = if args.quick {
         populate::Size { conversations: 5_000, patients: 1_500 }
     } else {
         populate::Size { conversations: 100_000, patients: 30_000 }
     };
-    let app = server::open(dir.path()).await?;
+    let app = server::open(dir.path(), backend).await?;
     let clinic_id = server::clinic(&app.state, "bench-clinic").await?;
     let staff = populate::staff(&app.state, clinic_id).await?;
     eprintln!(
@@ -152,13 +176,15 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
         size.patients
     );
     let began = Instant::now();
-    let db_file = dir.path().join("cortico.db");
-    populate::populate(&db_file, clinic_id, &staff, size, app.state.clock.now()).await?;
-    eprintln!(
-        "bench: populated in {:.1} s ({} MB)",
-        began.elapsed().as_secs_f64(),
-        std::fs::metadata(&db_file)?.len() / 1_000_000
-    );
+    let url = backend.url(dir.path());
+    populate::populate(&url, clinic_id, &staff, size, app.state.clock.now()).await?;
+    let bytes: i64 = match backend {
+        server::Backend::Sqlite => std::fs::metadata(dir.path().join("cortico.db"))?.len() as i64,
+        server::Backend::Postgres(_) => {
+            sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(app.state.db.read()).await?
+        }
+    };
+    eprintln!("bench: populated in {:.1} s ({} MB)", began.elapsed().as_secs_f64(), bytes / 1_000_000);
     let service = server::serve(app).await?;
     let token = &staff[0].token;
     let triage = reads::peek(service.addr, token, "/api/conversations/triage").await?;
@@ -181,7 +207,7 @@ async fn lists(args: &Args, parent: &std::path::Path) -> anyhow::Result<()> {
                 flush.elapsed().as_millis()
             );
             let mut latencies = reads::measure(service.addr, token, path, clients, warm_up, requests).await?;
-            let name = if clients == 1 { name.to_owned() } else { format!("{name}_{clients}_clients") };
+            let name = if clients == 1 { format!("{p}{name}") } else { format!("{p}{name}_{clients}_clients") };
             figure(&format!("{name}_p50_ms"), latencies.percentile_ms(50.0), "ms");
             figure(&format!("{name}_p99_ms"), latencies.percentile_ms(99.0), "ms");
         }

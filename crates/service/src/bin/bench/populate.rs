@@ -1,6 +1,6 @@
-//! A realistic large clinic, written straight into the SQLite file with
-//! bulk `INSERT … SELECT` statements: one clinic, 20 staff, 30k patients,
-//! 100k conversations of 10 messages each (the default size).
+//! A realistic large clinic, written straight into the database (SQLite or
+//! Postgres) with bulk `INSERT … SELECT` statements: one clinic, 20 staff,
+//! 30k patients, 100k conversations of 10 messages each (the default size).
 //!
 //! The shape, per conversation `i` (1-based):
 //! - its patient is `(i - 1) % patients + 1` (about 3.3 conversations each);
@@ -19,14 +19,14 @@
 //! needs_reply, change_seq, members' last_message_at) are computed from the
 //! inserted messages the way the service maintains them.
 
-use std::path::Path;
+use std::str::FromStr;
 use std::time::Instant;
 
 use anyhow::Context;
 use cortico_protocol::api::Role;
 use cortico_service::http::AppState;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, Executor, SqliteConnection};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
 
 use crate::server::{self, Staff};
 
@@ -137,21 +137,34 @@ pub async fn staff(state: &AppState, clinic_id: i64) -> anyhow::Result<Vec<Staff
     Ok(staff)
 }
 
-/// Fills the database at `db_file`; the service's writer must be idle.
-pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Size, now: i64) -> anyhow::Result<()> {
-    // The service's durability settings; bulk statements commit rarely, so
-    // they cost nothing here. Checkpoints wait until the end.
-    let mut conn = SqliteConnectOptions::new()
-        .filename(db_file)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(false)
-        .pragma("cache_size", "-524288")
-        .pragma("temp_store", "memory")
-        .pragma("wal_autocheckpoint", "0")
+/// Fills the database at `url`; the service's writer must be idle.
+pub async fn populate(url: &str, clinic_id: i64, staff: &[Staff], size: Size, now: i64) -> anyhow::Result<()> {
+    let postgres = url.starts_with("postgres");
+    let mut conn = AnyConnectOptions::from_str(url)?
         .disable_statement_logging()
         .connect()
         .await
         .context("opening the database for bulk loading")?;
+    if !postgres {
+        // The service's durability settings; bulk statements commit rarely, so
+        // they cost nothing here. Checkpoints wait until the end.
+        conn.execute(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -524288;
+             PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
+        )
+        .await?;
+    }
+    if postgres {
+        // Messages go in before their conversations, as on SQLite with
+        // foreign keys off; the check below looks at the keys afterwards.
+        conn.execute("SET session_replication_role = replica").await.context("bulk loading needs a superuser")?;
+    }
+    // The few spellings the two engines do not share.
+    let (greatest, import_key) = if postgres {
+        ("GREATEST", "'import-' || lpad(CAST(m.id AS TEXT), 9, '0')")
+    } else {
+        ("MAX", "printf('import-%09d', m.id)")
+    };
 
     let n = size.conversations;
     // The newest conversation started two days ago.
@@ -173,7 +186,7 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
                     -- Patients open most staff messages within the hour; the newest ones sometimes not yet.
                     CASE WHEN author IS NOT NULL AND NOT (k >= 8 AND i % 3 = 0) THEN at + 1800000 END
              FROM (
-                 SELECT (g.i - 1) * {PER_CONVERSATION} + k.k + 1 AS id, g.i, k.k,
+                 SELECT (g.i - 1) * {PER_CONVERSATION} + k.k + 1 AS id, g.i AS i, k.k AS k,
                         CASE WHEN k.k % 2 = 1 AND NOT (k.k = 9 AND g.kind = 'answered') THEN NULL
                              WHEN g.b IS NOT NULL AND k.k IN (4, 8) THEN g.b
                              ELSE g.a END AS author,
@@ -182,7 +195,7 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
                  FROM gen_conv g CROSS JOIN gen_k k
                  JOIN gen_phrase p1 ON p1.n = (g.i * 7 + k.k * 3) % 16
                  JOIN gen_phrase p2 ON p2.n = (g.i * 11 + k.k * 5 + 3) % 16
-             )
+             ) AS generated
              ORDER BY id"
         )),
         ("conversations", format!(
@@ -222,14 +235,14 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
                     CASE WHEN c.id % 500 IN (3, 51) THEN 1 ELSE 0 END
              FROM conversations c WHERE c.id % 10 <> 7
              ON CONFLICT (staff_id, conversation_id) DO UPDATE SET
-                 last_read_message_id = MAX(read_state.last_read_message_id, excluded.last_read_message_id),
+                 last_read_message_id = {greatest}(read_state.last_read_message_id, excluded.last_read_message_id),
                  marked_unread = excluded.marked_unread"
         )),
         ("idempotency_keys", format!(
             "INSERT INTO idempotency_keys (clinic_id, actor, key, message_id, created_at)
              SELECT {clinic_id},
                     CASE WHEN m.author_staff_id IS NULL THEN 'p:' || c.patient_id ELSE 's:' || m.author_staff_id END,
-                    printf('import-%09d', m.id), m.id, m.created_at
+                    {import_key}, m.id, m.created_at
              FROM messages m JOIN conversations c ON c.id = m.conversation_id"
         )),
         ("staff_unread", format!(
@@ -250,17 +263,32 @@ pub async fn populate(db_file: &Path, clinic_id: i64, staff: &[Staff], size: Siz
         let done = conn.execute(sql.as_str()).await.with_context(|| format!("inserting {what}"))?;
         eprintln!("bench:   {what}: {} rows in {:.1} s", done.rows_affected(), began.elapsed().as_secs_f64());
     }
-    check(&mut conn).await?;
+    check(&mut conn, postgres).await?;
     let began = Instant::now();
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
-    eprintln!("bench:   checkpoint in {:.1} s", began.elapsed().as_secs_f64());
+    if postgres {
+        // Rows came with their ids: move the id sequences past them, and
+        // give the planner statistics, as autovacuum would.
+        for table in ["patients", "conversations", "messages"] {
+            conn.execute(
+                format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                    .as_str(),
+            )
+            .await?;
+        }
+        conn.execute("SET session_replication_role = DEFAULT").await?;
+        conn.execute("ANALYZE").await?;
+        eprintln!("bench:   analyzed in {:.1} s", began.elapsed().as_secs_f64());
+    } else {
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        eprintln!("bench:   checkpoint in {:.1} s", began.elapsed().as_secs_f64());
+    }
     conn.close().await?;
     Ok(())
 }
 
 /// Checks that the denormalised columns agree with the rows they summarise,
 /// as the service keeps them; fails loudly otherwise.
-async fn check(conn: &mut SqliteConnection) -> anyhow::Result<()> {
+async fn check(conn: &mut AnyConnection, postgres: bool) -> anyhow::Result<()> {
     let began = Instant::now();
     let checks = [
         (
@@ -298,11 +326,21 @@ async fn check(conn: &mut SqliteConnection) -> anyhow::Result<()> {
             "messages without an idempotency key",
             "SELECT (SELECT COUNT(*) FROM messages) - (SELECT COUNT(*) FROM idempotency_keys)",
         ),
-        ("rows breaking a foreign key", "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+        (
+            "rows breaking a foreign key",
+            if postgres {
+                "SELECT (SELECT COUNT(*) FROM messages m WHERE NOT EXISTS
+                            (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id))
+                      + (SELECT COUNT(*) FROM conversations c WHERE NOT EXISTS
+                            (SELECT 1 FROM patients p WHERE p.id = c.patient_id))"
+            } else {
+                "SELECT COUNT(*) FROM pragma_foreign_key_check"
+            },
+        ),
     ];
     for (what, sql) in checks {
         let wrong: i64 =
-            sqlx::query_scalar(sql).fetch_one(&mut *conn).await.with_context(|| format!("checking {what}"))?;
+            sqlx::query_scalar(&format!("SELECT CAST(({sql}) AS BIGINT)")).fetch_one(&mut *conn).await.with_context(|| format!("checking {what}"))?;
         anyhow::ensure!(wrong == 0, "the generated data has {wrong} {what}");
     }
     eprintln!("bench:   consistency checked in {:.1} s", began.elapsed().as_secs_f64());
@@ -310,13 +348,13 @@ async fn check(conn: &mut SqliteConnection) -> anyhow::Result<()> {
 }
 
 /// Temporary tables that drive the generation.
-async fn scratch_tables(conn: &mut SqliteConnection, staff: &[Staff], size: Size, base: i64) -> anyhow::Result<()> {
+async fn scratch_tables(conn: &mut AnyConnection, staff: &[Staff], size: Size, base: i64) -> anyhow::Result<()> {
     conn.execute(
-        "CREATE TEMP TABLE gen_staff (n INTEGER PRIMARY KEY, id INTEGER NOT NULL);
-         CREATE TEMP TABLE gen_first (n INTEGER PRIMARY KEY, name TEXT NOT NULL);
-         CREATE TEMP TABLE gen_last (n INTEGER PRIMARY KEY, name TEXT NOT NULL);
-         CREATE TEMP TABLE gen_phrase (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
-         CREATE TEMP TABLE gen_k (k INTEGER PRIMARY KEY);",
+        "CREATE TEMP TABLE gen_staff (n BIGINT PRIMARY KEY, id BIGINT NOT NULL);
+         CREATE TEMP TABLE gen_first (n BIGINT PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TEMP TABLE gen_last (n BIGINT PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TEMP TABLE gen_phrase (n BIGINT PRIMARY KEY, text TEXT NOT NULL);
+         CREATE TEMP TABLE gen_k (k BIGINT PRIMARY KEY);",
     )
     .await?;
     for (n, s) in staff.iter().enumerate() {
@@ -342,16 +380,16 @@ async fn scratch_tables(conn: &mut SqliteConnection, staff: &[Staff], size: Size
     let (n, patients) = (size.conversations, size.patients);
     conn.execute(
         format!(
-            "INSERT INTO gen_k (k) WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < {last_k})
+            "INSERT INTO gen_k (k) WITH RECURSIVE s(k) AS (SELECT CAST(0 AS BIGINT) UNION ALL SELECT k + 1 FROM s WHERE k < {last_k})
              SELECT k FROM s;
-             CREATE TEMP TABLE gen_patient (j INTEGER PRIMARY KEY);
-             INSERT INTO gen_patient (j) WITH RECURSIVE s(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM s WHERE j < {patients})
+             CREATE TEMP TABLE gen_patient (j BIGINT PRIMARY KEY);
+             INSERT INTO gen_patient (j) WITH RECURSIVE s(j) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT j + 1 FROM s WHERE j < {patients})
              SELECT j FROM s;
              CREATE TEMP TABLE gen_conv (
-                 i INTEGER PRIMARY KEY, patient_id INTEGER, a INTEGER, b INTEGER, kind TEXT,
-                 created_at INTEGER, gap INTEGER);
+                 i BIGINT PRIMARY KEY, patient_id BIGINT, a BIGINT, b BIGINT, kind TEXT,
+                 created_at BIGINT, gap BIGINT);
              INSERT INTO gen_conv
-             WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n})
+             WITH RECURSIVE s(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM s WHERE i < {n})
              SELECT i, (i - 1) % {patients} + 1,
                     sa.id,
                     CASE WHEN i % 4 = 0 THEN (SELECT id FROM gen_staff WHERE n = (i * 7 + 5) % {staff_count}) END,

@@ -64,9 +64,45 @@ impl Service {
     }
 }
 
-/// Opens the service on `dir` (SQLite, the service's own pragmas) without serving yet.
-pub async fn open(dir: &Path) -> anyhow::Result<App> {
+/// Where a run's data lives: the scratch directory's SQLite file (the
+/// service's own pragmas), or a scratch database on a Postgres server.
+pub enum Backend {
+    /// `<dir>/cortico.db`.
+    Sqlite,
+    /// A fresh database on this server, dropped afterwards.
+    Postgres(crate::pg::TestDatabase),
+}
+
+impl Backend {
+    /// A fresh backend of the kind `postgres` asks for.
+    pub async fn new(postgres: Option<&str>) -> Backend {
+        match postgres {
+            Some(url) => Backend::Postgres(crate::pg::TestDatabase::create(url).await),
+            None => Backend::Sqlite,
+        }
+    }
+
+    /// The database URL for a data directory.
+    pub fn url(&self, dir: &Path) -> String {
+        match self {
+            Backend::Sqlite => AppConfig::new(dir.to_path_buf()).database_url,
+            Backend::Postgres(db) => db.url.clone(),
+        }
+    }
+
+    /// The prefix of this backend's figure names.
+    pub fn prefix(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres(_) => "postgres_",
+        }
+    }
+}
+
+/// Opens the service on `dir` and `backend` without serving yet.
+pub async fn open(dir: &Path, backend: &Backend) -> anyhow::Result<App> {
     let mut config = AppConfig::new(dir.to_path_buf());
+    config.database_url = backend.url(dir);
     // The `serve` default.
     config.read_connections = 8;
     App::open(&config).await
