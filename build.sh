@@ -290,7 +290,7 @@ cmd_test() {
   local pg_url
   if pg_url="$(postgres_for_tests)"; then
     say "the service suite again on Postgres, plus two instances on one database ($(redact_url "$pg_url"))"
-    CORTICO_TEST_POSTGRES="$pg_url" cargo test -q -p cortico-service --test api --test instances
+    CORTICO_TEST_POSTGRES="$pg_url" cargo test -q -p cortico-service --test api --test instances --test durability
   fi
   say "plug-in core tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver \

@@ -6,9 +6,12 @@
 //! the same directory and reads every conversation back over HTTP.
 //!
 //! A process kill leaves the operating system's page cache intact, so this
-//! checks that nothing is acknowledged before SQLite has committed it; it
-//! cannot show that the commit reached the disk (that needs a power cut).
+//! checks that nothing is acknowledged before the database has committed
+//! it; it cannot show that the commit reached the disk (that needs a power
+//! cut). It runs on SQLite, and on Postgres when `CORTICO_TEST_POSTGRES` is set.
 
+#[path = "support/postgres.rs"]
+mod pg;
 #[path = "support/service_process.rs"]
 mod service_process;
 
@@ -38,12 +41,13 @@ const CONVERSATIONS: usize = 4;
 const LOAD_BEFORE_KILL: Duration = Duration::from_millis(1000);
 
 /// Runs an admin command of the binary to completion.
-fn admin(data_dir: &Path, args: &[&str]) {
+fn admin(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) {
     let out = Command::new(BIN)
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .output()
         .expect("the service binary runs");
@@ -188,11 +192,26 @@ async fn stored_keys(client: &HttpClient, base: &str, token: &str, conversations
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once() {
+    survives_kill_9(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once() {
+    let Some(server) = pg::server_url() else {
+        eprintln!("CORTICO_TEST_POSTGRES is not set: this run is on SQLite only");
+        return;
+    };
+    let db = pg::TestDatabase::create(&server).await;
+    survives_kill_9(&[("DATABASE_URL", db.url.as_str())]).await;
+}
+
+async fn survives_kill_9(env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path();
-    admin(data, &["clinic", "create", "--slug", CLINIC, "--name", "Durability"]);
+    admin(data, env, &["clinic", "create", "--slug", CLINIC, "--name", "Durability"]);
     admin(
         data,
+        env,
         &[
             "staff",
             "create",
@@ -210,7 +229,7 @@ async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once(
     );
 
     let client = http_client();
-    let server = Server::start(data);
+    let server = Server::start_with(data, env);
     let base = server.base.clone();
     let (status, me) = call(
         &client,
@@ -270,7 +289,7 @@ async fn acknowledged_messages_survive_kill_9_and_retried_sends_are_stored_once(
     assert!(acked.len() >= 20, "too little load before the kill to test anything: {} acknowledged", acked.len());
 
     // Restart on the same data directory; the session survived too.
-    let server = Server::start(data);
+    let server = Server::start_with(data, env);
     let base = server.base.clone();
     let client = http_client();
     let stored = stored_keys(&client, &base, &token, &conversations).await;

@@ -24,7 +24,12 @@ const KEY: &str = "6c6b6e4b2f1d0a9e8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddc
 const PASSWORD: &str = "a synthetic staff password";
 
 fn cli(data_dir: &Path, url: &str, args: &[&str]) {
-    let out = Command::new(BIN)
+    let out = cli_output(data_dir, url, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn cli_output(data_dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
@@ -33,8 +38,7 @@ fn cli(data_dir: &Path, url: &str, args: &[&str]) {
         .env("CORTICO_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .output()
-        .expect("the service binary runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        .expect("the service binary runs")
 }
 
 struct Client {
@@ -248,6 +252,11 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let again = json!({"body": "See you then.", "idempotency_key": "after-writer-cut", "allow_replies": true});
     let (status, body) = client.call(reqwest::Method::POST, path(&b.base), Some(&moa), Some(again)).await;
     assert_eq!(status, 201, "a write after the cut succeeds: {body}");
+
+    // `backup` copies SQLite deployments; on Postgres it says what to use.
+    let out = cli_output(&dir_a, &db.url, &["backup", "--to", dir.path().join("copy").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"), "{}", String::from_utf8_lossy(&out.stderr));
 
     drop(stream);
     a.kill();

@@ -180,6 +180,17 @@ impl WriteCtx {
         }
     }
 
+    /// Two such statements, in one round trip where that matters.
+    async fn control_pair(&mut self, first: &str, second: &str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(_) => {
+                self.control(first).await?;
+                self.control(second).await
+            }
+            Conn::Postgres(pg) => pg.control(&format!("{first}; {second}")).await,
+        }
+    }
+
     /// A statement without parameters or rows (transaction control).
     async fn control(&mut self, sql: &str) -> Result<()> {
         match &mut self.conn {
@@ -318,10 +329,25 @@ async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
         fail_all(batch.into_iter().map(|j| j.reply), &err.to_string());
         return;
     }
+    // A batch of one needs no savepoint: if the job fails, the whole
+    // transaction is rolled back and the job hears its own error.
+    if batch.len() == 1 {
+        let job = batch.into_iter().next().expect("one job");
+        let mark = ctx.changes.len();
+        let outcome = run_job(ctx, job.run).await;
+        if outcome.is_err() {
+            ctx.changes.truncate(mark);
+            abandon(ctx).await;
+            send(job.reply, outcome);
+            return;
+        }
+        return finish(ctx, hub, vec![(job.reply, outcome)]).await;
+    }
     let mut done: Vec<(Reply, Result<Output>)> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
+    let mut first = true;
     while let Some(job) = jobs.next() {
-        match run_in_savepoint(ctx, job.run).await {
+        match run_in_savepoint(ctx, job.run, first).await {
             Ok(outcome) => done.push((job.reply, outcome)),
             Err(err) => {
                 // The savepoint machinery itself failed: the transaction is unusable.
@@ -333,7 +359,14 @@ async fn commit_batch(ctx: &mut WriteCtx, batch: Vec<Job>, hub: &Hub) {
                 return;
             }
         }
+        first = false;
     }
+    finish(ctx, hub, done).await;
+}
+
+/// Commits the batch, then publishes its changes and answers its jobs; or
+/// fails them all if the commit fails.
+async fn finish(ctx: &mut WriteCtx, hub: &Hub, done: Vec<(Reply, Result<Output>)>) {
     let committed = match announce(ctx).await {
         Ok(()) => ctx.control("COMMIT").await,
         Err(err) => Err(err),
@@ -399,20 +432,30 @@ async fn begin(ctx: &mut WriteCtx) -> Result<()> {
     }
 }
 
-/// Runs one job inside a savepoint. The outer error means the transaction
-/// itself is broken; the inner result is the job's own outcome.
-async fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn) -> Result<Result<Output>> {
-    ctx.control("SAVEPOINT job").await?;
-    let mark = ctx.changes.len();
-    let outcome = AssertUnwindSafe(run(ctx)).catch_unwind().await.unwrap_or_else(|_| {
+/// Runs one job, turning a panic into an error.
+async fn run_job(ctx: &mut WriteCtx, run: JobFn) -> Result<Output> {
+    AssertUnwindSafe(run(ctx)).catch_unwind().await.unwrap_or_else(|_| {
         tracing::error!("a write job panicked; its changes were rolled back");
         Err(StoreError::Rejected("internal error".into()))
-    });
+    })
+}
+
+/// Runs one job inside a savepoint. The outer error means the transaction
+/// itself is broken; the inner result is the job's own outcome. The
+/// previous job's savepoint is released as this one is taken (one round
+/// trip on Postgres); COMMIT releases the last.
+async fn run_in_savepoint(ctx: &mut WriteCtx, run: JobFn, first: bool) -> Result<Result<Output>> {
+    if first {
+        ctx.control("SAVEPOINT job").await?;
+    } else {
+        ctx.control_pair("RELEASE job", "SAVEPOINT job").await?;
+    }
+    let mark = ctx.changes.len();
+    let outcome = run_job(ctx, run).await;
     if outcome.is_err() {
         ctx.changes.truncate(mark);
         ctx.control("ROLLBACK TO job").await?;
     }
-    ctx.control("RELEASE job").await?;
     Ok(outcome)
 }
 
