@@ -78,6 +78,7 @@ impl App {
         let shared = (db.dialect == crate::db::Dialect::Postgres).then(|| db.clone());
         let files = FileStore::open(&config.data_dir, shared).context("opening the attachment store")?;
         let secret_key = secret_key(&config.data_dir)?;
+        crate::store::deployment::check_secret_key(&db, &secret_key).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let waker = Waker::default();
         let clock = Clock::default();

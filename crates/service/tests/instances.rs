@@ -253,6 +253,19 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let (status, body) = client.call(reqwest::Method::POST, path(&b.base), Some(&moa), Some(again)).await;
     assert_eq!(status, 201, "a write after the cut succeeds: {body}");
 
+    // An instance with another secret key could not read what the others
+    // sealed: it refuses to start.
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path().join("c"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", &db.url)
+        .env("CORTICO_SECRET_KEY", KEY.replace('6', "7"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CORTICO_SECRET_KEY"), "{}", String::from_utf8_lossy(&out.stderr));
+
     // `backup` copies SQLite deployments; on Postgres it says what to use.
     let out = cli_output(&dir_a, &db.url, &["backup", "--to", dir.path().join("copy").to_str().unwrap()]);
     assert!(!out.status.success());

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod clinics;
 pub mod conversations;
+pub mod deployment;
 pub mod lists;
 pub mod notifications;
 pub mod oscar;
