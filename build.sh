@@ -309,9 +309,15 @@ cmd_test() {
 
 cmd_bench() {
   ensure_rust
-  say "messaging service benchmark (SQLite, synchronous=FULL)"
   cargo build -q --profile server -p cortico-service --bin cortico-bench
-  target/server/cortico-bench "$@"
+  local pg_url
+  if pg_url="$(CI= postgres_for_tests)"; then
+    say "messaging service benchmark: SQLite (synchronous=FULL), then Postgres ($(redact_url "$pg_url"))"
+    CORTICO_BENCH_POSTGRES="$pg_url" target/server/cortico-bench "$@"
+  else
+    say "messaging service benchmark: SQLite (synchronous=FULL)"
+    target/server/cortico-bench "$@"
+  fi
 }
 
 case "${1:-build}" in

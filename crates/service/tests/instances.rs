@@ -46,7 +46,13 @@ struct Client {
 }
 
 impl Client {
-    async fn call(&self, method: reqwest::Method, url: String, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, url);
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -141,7 +147,11 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
     cli(&dir_a, &db.url, &["clinic", "create", "--slug", "lakeside", "--name", "Lakeside Clinic"]);
     for (email, role) in [("moa@lakeside.example", "moa"), ("dr@lakeside.example", "doctor")] {
-        cli(&dir_a, &db.url, &["staff", "create", "--clinic", "lakeside", "--email", email, "--name", email, "--role", role]);
+        cli(
+            &dir_a,
+            &db.url,
+            &["staff", "create", "--clinic", "lakeside", "--email", email, "--name", email, "--role", role],
+        );
     }
     let env = [("DATABASE_URL", db.url.as_str()), ("CORTICO_SECRET_KEY", KEY)];
     let a = Server::start_with(&dir_a, &env);
@@ -195,13 +205,8 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     assert!(update.is_some(), "a change written through A reached B's stream within 1 s");
     eprintln!("fan-out A -> B: {} ms", fan_out.as_millis());
 
-    let download = client
-        .http
-        .get(format!("{}/api/attachments/{file_id}", b.base))
-        .bearer_auth(&doctor)
-        .send()
-        .await
-        .unwrap();
+    let download =
+        client.http.get(format!("{}/api/attachments/{file_id}", b.base)).bearer_auth(&doctor).send().await.unwrap();
     assert_eq!(download.status(), 200);
     assert_eq!(download.bytes().await.unwrap().as_ref(), pdf.as_slice(), "B serves the bytes A stored");
 
@@ -217,7 +222,8 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let (_, detail) = client
         .call(reqwest::Method::GET, format!("{}/api/conversations/{conversation}", b.base), Some(&doctor), None)
         .await;
-    let bodies: Vec<&str> = detail["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> =
+        detail["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies.iter().filter(|b| **b == "Please book a follow-up.").count(), 1, "{bodies:?}");
 
     // Ten failed sign-ins, five through each instance at the same time,
@@ -264,7 +270,11 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("CORTICO_SECRET_KEY"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("CORTICO_SECRET_KEY"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // `backup` copies SQLite deployments; on Postgres it says what to use.
     let out = cli_output(&dir_a, &db.url, &["backup", "--to", dir.path().join("copy").to_str().unwrap()]);

@@ -168,8 +168,8 @@ impl Db {
         // Listen before the first write, so no change falls in between.
         let listener = postgres::listen(&pg_options).await.context("listening for changes")?;
         postgres::follow_other_instances(pg_options.clone(), instance.clone(), hub.clone(), listener);
-        let pg = postgres::PgWriter::open(pg_options, instance).await.context("starting the database writer")?;
-        let writer = writer::Writer::start_postgres(pg, hub);
+        let writer =
+            writer::Writer::start_postgres(pg_options, instance, hub).await.context("starting the database writer")?;
         Ok(Db { dialect: Dialect::Postgres, read, writer })
     }
 

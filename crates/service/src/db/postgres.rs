@@ -241,7 +241,13 @@ fn decode_changes(own: &str, payload: &str) -> Option<Vec<Change>> {
         return None;
     }
     let seq: i64 = parts.next()?.parse().ok()?;
-    let id = |s: &str| -> Option<Option<i64>> { if s.is_empty() { Some(None) } else { s.parse().ok().map(Some) } };
+    let id = |s: &str| -> Option<Option<i64>> {
+        if s.is_empty() {
+            Some(None)
+        } else {
+            s.parse().ok().map(Some)
+        }
+    };
     parts
         .map(|item| {
             let mut ids = item.split(':');

@@ -57,7 +57,7 @@ pub(super) enum Conn {
     /// SQLite through rusqlite, on the writer thread.
     Sqlite(rusqlite::Connection),
     /// Postgres through sqlx, on the writer task.
-    Postgres(super::postgres::PgWriter),
+    Postgres(Box<super::postgres::PgWriter>),
 }
 
 fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()> {
@@ -257,18 +257,38 @@ impl Writer {
         Ok(Writer { tx })
     }
 
-    /// Starts the writer task on a Postgres connection.
-    pub fn start_postgres(pg: super::postgres::PgWriter, hub: Hub) -> Writer {
-        let (tx, mut rx) = mpsc::channel(8192);
-        tokio::spawn(async move {
-            let mut ctx = WriteCtx::new(Conn::Postgres(pg));
-            while let Some(first) = rx.recv().await {
-                let batch = take_batch(first, &mut rx);
-                commit_batch(&mut ctx, batch, &hub).await;
-            }
-            tracing::info!("database writer stopped");
-        });
-        Writer { tx }
+    /// Starts the writer thread on a Postgres connection. The thread runs
+    /// its own single-threaded runtime, so the writer (which every write
+    /// waits for) never queues behind request handlers between its
+    /// statements' round trips.
+    pub async fn start_postgres(
+        options: sqlx::postgres::PgConnectOptions,
+        instance: String,
+        hub: Hub,
+    ) -> anyhow::Result<Writer> {
+        let (tx, mut rx) = mpsc::channel::<Job>(8192);
+        let (ready, started) = oneshot::channel();
+        std::thread::Builder::new().name("cortico-writer".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(err) => return drop(ready.send(Err(anyhow::Error::from(err)))),
+            };
+            runtime.block_on(async move {
+                let pg = match super::postgres::PgWriter::open(options, instance).await {
+                    Ok(pg) => pg,
+                    Err(err) => return drop(ready.send(Err(err.into()))),
+                };
+                let _ = ready.send(Ok(()));
+                let mut ctx = WriteCtx::new(Conn::Postgres(Box::new(pg)));
+                while let Some(first) = rx.recv().await {
+                    let batch = take_batch(first, &mut rx);
+                    commit_batch(&mut ctx, batch, &hub).await;
+                }
+                tracing::info!("database writer stopped");
+            });
+        })?;
+        started.await.map_err(|_| anyhow::anyhow!("the database writer thread stopped"))??;
+        Ok(Writer { tx })
     }
 
     fn boxed<T, F>(job: F) -> JobFn

@@ -407,11 +407,12 @@ impl TestApp {
         .await
         .unwrap();
         out.extend(rows);
-        let pending: Vec<String> =
-            sqlx::query_scalar("SELECT id || ' ' || COALESCE(CAST(message_id AS TEXT), 'pending') FROM attachments ORDER BY id")
-                .fetch_all(self.state.db.read())
-                .await
-                .unwrap();
+        let pending: Vec<String> = sqlx::query_scalar(
+            "SELECT id || ' ' || COALESCE(CAST(message_id AS TEXT), 'pending') FROM attachments ORDER BY id",
+        )
+        .fetch_all(self.state.db.read())
+        .await
+        .unwrap();
         out.extend(pending);
         out
     }

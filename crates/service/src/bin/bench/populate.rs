@@ -339,8 +339,10 @@ async fn check(conn: &mut AnyConnection, postgres: bool) -> anyhow::Result<()> {
         ),
     ];
     for (what, sql) in checks {
-        let wrong: i64 =
-            sqlx::query_scalar(&format!("SELECT CAST(({sql}) AS BIGINT)")).fetch_one(&mut *conn).await.with_context(|| format!("checking {what}"))?;
+        let wrong: i64 = sqlx::query_scalar(&format!("SELECT CAST(({sql}) AS BIGINT)"))
+            .fetch_one(&mut *conn)
+            .await
+            .with_context(|| format!("checking {what}"))?;
         anyhow::ensure!(wrong == 0, "the generated data has {wrong} {what}");
     }
     eprintln!("bench:   consistency checked in {:.1} s", began.elapsed().as_secs_f64());
