@@ -2,8 +2,10 @@
 //! Postgres database, as a hosting provider runs them behind a load
 //! balancer: a change made through one reaches streams held by the other,
 //! a retried send is not duplicated whichever instance gets the retry,
-//! attachments are served by both, failed sign-ins through both count
-//! towards one lockout, and a lost change feed reconnects and resyncs.
+//! attachments are served by both, a stream resumes on the other instance,
+//! failed sign-ins through both count towards one lockout, a lost change
+//! feed or writer connection reconnects (streams resync), and an instance
+//! with another secret key refuses to start.
 //!
 //! Needs `CORTICO_TEST_POSTGRES` (`./build.sh test` and CI set it); without
 //! it the test says so and checks nothing.
@@ -204,6 +206,21 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let fan_out = sent_at.elapsed();
     assert!(update.is_some(), "a change written through A reached B's stream within 1 s");
     eprintln!("fan-out A -> B: {} ms", fan_out.as_millis());
+
+    // A stream that reconnects to the other instance resumes where it was:
+    // the change numbers are the deployment's, not one process's.
+    let resumed = client
+        .http
+        .get(format!("{}/api/stream", a.base))
+        .bearer_auth(&doctor)
+        .header("last-event-id", first["seq"].to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut resumed = Events { res: resumed, buffer: String::new() };
+    let caught_up = resumed.next(Duration::from_secs(5)).await.expect("the resumed stream's first event");
+    assert!(names(&caught_up, conversation) && caught_up["resync"] == false, "{caught_up}");
+    drop(resumed);
 
     let download =
         client.http.get(format!("{}/api/attachments/{file_id}", b.base)).bearer_auth(&doctor).send().await.unwrap();
