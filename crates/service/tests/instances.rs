@@ -4,7 +4,8 @@
 //! a retried send is not duplicated whichever instance gets the retry,
 //! attachments are served by both, a stream resumes on the other instance,
 //! failed sign-ins through both count towards one lockout, a lost change
-//! feed or writer connection reconnects (streams resync), and an instance
+//! feed or writer connection reconnects (streams resync), a sign-out through
+//! one instance ends the session on the other at once, and an instance
 //! with another secret key refuses to start.
 //!
 //! Needs `CORTICO_TEST_POSTGRES` (`./build.sh test` and CI set it); without
@@ -275,6 +276,19 @@ async fn two_instances_on_one_postgres_behave_as_one_service() {
     let again = json!({"body": "See you then.", "idempotency_key": "after-writer-cut", "allow_replies": true});
     let (status, body) = client.call(reqwest::Method::POST, path(&b.base), Some(&moa), Some(again)).await;
     assert_eq!(status, 201, "a write after the cut succeeds: {body}");
+
+    // Signing out through B ends the session on A too, at once (A's
+    // session cache would otherwise trust it for a few more seconds).
+    let me = |base: &str| client.call(reqwest::Method::GET, format!("{base}/api/me"), Some(&moa), None);
+    assert_eq!(me(&a.base).await.0, 200);
+    let (status, _) =
+        client.call(reqwest::Method::POST, format!("{}/api/auth/sign-out", b.base), Some(&moa), None).await;
+    assert_eq!(status, 204);
+    let signed_out = Instant::now();
+    while me(&a.base).await.0 != 401 {
+        assert!(signed_out.elapsed() < Duration::from_secs(1), "A still accepts a session ended through B");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // An instance with another secret key could not read what the others
     // sealed: it refuses to start.
