@@ -60,7 +60,7 @@ struct Args {
     /// Run only these parts (comma-separated); all by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Part>,
-    /// Keep the scratch data directories (their paths go to stderr).
+    /// Keep the scratch data directories and Postgres databases (their paths go to stderr).
     #[arg(long)]
     keep: bool,
     /// Concurrent sending clients, one keep-alive connection each.
@@ -105,10 +105,18 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         if runs(Part::Send) {
-            sends(&args, &parent, &server::Backend::new(postgres).await).await?;
+            let backend = server::Backend::new(postgres).await;
+            sends(&args, &parent, &backend).await?;
+            if args.keep {
+                backend.keep();
+            }
         }
         if runs(Part::Reads) {
-            lists(&args, &parent, &server::Backend::new(postgres).await).await?;
+            let backend = server::Backend::new(postgres).await;
+            lists(&args, &parent, &backend).await?;
+            if args.keep {
+                backend.keep();
+            }
         }
     }
     eprintln!("bench: done in {:.0} s; load average at the end: {}", began.elapsed().as_secs_f64(), load_average());

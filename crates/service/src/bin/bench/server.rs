@@ -90,6 +90,14 @@ impl Backend {
         }
     }
 
+    /// Keeps a Postgres scratch database for a look afterwards (`--keep`).
+    pub fn keep(self) {
+        if let Backend::Postgres(db) = self {
+            eprintln!("bench: Postgres data in {}", db.url);
+            std::mem::forget(db);
+        }
+    }
+
     /// The prefix of this backend's figure names.
     pub fn prefix(&self) -> &'static str {
         match self {
