@@ -106,7 +106,12 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(m) => ApiError::BadRequest(m),
             StoreError::RateLimited(m) => ApiError::RateLimited(m),
             StoreError::WriterGone => ApiError::Unavailable,
-            StoreError::CommitFailed(m) => ApiError::Internal(format!("commit failed: {m}")),
+            // Nothing was committed (the database was unreachable or the
+            // commit failed): the client may retry, with its idempotency key.
+            StoreError::CommitFailed(m) => {
+                tracing::error!(error = %m, "a write was not committed");
+                ApiError::Unavailable
+            }
             StoreError::Db(e) => ApiError::Internal(format!("database: {e}")),
             StoreError::Sqlite(e) => ApiError::Internal(format!("database: {e}")),
         }
