@@ -25,16 +25,14 @@ mod cpu;
 mod pg;
 #[path = "bench/populate.rs"]
 mod populate;
-#[path = "bench/postgres_reference.rs"]
-mod postgres_reference;
 #[path = "bench/reads.rs"]
 mod reads;
+#[path = "bench/reference.rs"]
+mod reference;
 #[path = "bench/send.rs"]
 mod send;
 #[path = "bench/server.rs"]
 mod server;
-#[path = "bench/sqlite.rs"]
-mod sqlite;
 #[path = "bench/stats.rs"]
 mod stats;
 
@@ -99,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
                     let db = pg::TestDatabase::create(url).await;
                     let how_long = Duration::from_secs(if args.quick { 1 } else { 3 });
                     eprintln!("bench: raw Postgres single-row commits for {how_long:?}");
-                    let rate = postgres_reference::single_row_commit_rate(&db.url, how_long).await?;
+                    let rate = reference::postgres_single_row_commit_rate(&db.url, how_long).await?;
                     figure("postgres_single_row_commit_rate", rate, "commits/s");
                 }
             }
@@ -127,7 +125,7 @@ async fn sqlite_reference(args: &Args, parent: &std::path::Path) -> anyhow::Resu
     let dir = ScratchDir::new(parent, "sqlite", args.keep)?;
     let how_long = Duration::from_secs(if args.quick { 1 } else { 3 });
     eprintln!("bench: raw SQLite single-row commits for {how_long:?}");
-    let rate = sqlite::single_row_commit_rate(dir.path(), how_long).await?;
+    let rate = reference::sqlite_single_row_commit_rate(dir.path(), how_long).await?;
     figure("sqlite_single_row_commit_rate", rate, "commits/s");
     Ok(())
 }
