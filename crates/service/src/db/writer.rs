@@ -172,15 +172,7 @@ impl WriteCtx {
         Ok(self.optional::<(T,)>(sql, args).await?.map(|(v,)| v))
     }
 
-    /// Which engine this transaction runs on, for the few statements that differ.
-    pub fn dialect(&self) -> super::Dialect {
-        match self.conn {
-            Conn::Sqlite(_) => super::Dialect::Sqlite,
-            Conn::Postgres(_) => super::Dialect::Postgres,
-        }
-    }
-
-    /// Two such statements, in one round trip where that matters.
+    /// Two transaction-control statements, in one round trip on Postgres.
     async fn control_pair(&mut self, first: &str, second: &str) -> Result<()> {
         match &mut self.conn {
             Conn::Sqlite(_) => {
