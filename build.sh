@@ -297,6 +297,8 @@ cmd_test() {
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     WASM_BINDGEN_TEST_TIMEOUT=120 \
     cargo test --target wasm32-unknown-unknown -p cortico-plugin --features panel
+  say "the extension's trust rules (extension/trust.js) under Node"
+  (cd tests && node --test --test-reporter=spec unit/)
   build_native
   say "end-to-end tests in Chromium and Firefox"
   rm -f tests/artifacts/metrics.txt

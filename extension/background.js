@@ -2,9 +2,11 @@
 //
 // It is the only part of the plug-in that talks to the messaging service:
 // page CSP, CORS and local-network rules do not apply here, and the bearer
-// token never leaves extension storage. Content scripts (the Rust core in
-// each Oscar tab) ask it for things with runtime.sendMessage and hear about
-// changes over a runtime.connect port.
+// token never leaves extension storage, nor goes anywhere but the service's
+// origin. Content scripts (the Rust core in each Oscar tab) ask it for things
+// with runtime.sendMessage and hear about changes over a runtime.connect
+// port; it answers only the contexts trust.js names (content scripts on the
+// clinic's Oscar origins, its own frame, its own pages).
 //
 // What it keeps, in extension storage:
 //  - serviceUrl               the service, set on the options page;
@@ -12,7 +14,8 @@
 //  - outbox                   sends not yet acknowledged, retried with their idempotency key;
 //  - drafts                   unsent text per conversation, per staff member;
 //  - unread (session storage) the last known badge number, shown at once after a page refresh.
-'use strict';
+import { senderKind, serviceAddress, trustedOrigin } from './trust.js';
+import { active, packagedConfig, setClinicOrigins, setSite, sites, syncContentScripts } from './sites.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8470';
@@ -22,21 +25,11 @@ const STREAM_IDLE_CLOSE_MS = 30000;
 // ---------------------------------------------------------------------------
 // Settings and session
 
-// A clinic's IT can ship the extension preconfigured: config.json in the
-// package ({"serviceUrl": "https://…"}) is the default until the options
-// page sets another address.
-let packaged;
-async function packagedConfig() {
-  packaged ??= fetch(api.runtime.getURL('config.json'))
-    .then((r) => (r.ok ? r.json() : {}))
-    .catch(() => ({}));
-  return packaged;
-}
-
+// The packaged config.json's serviceUrl is the default until the options
+// page sets another address; either must be https (or loopback).
 async function serviceUrl() {
   const { serviceUrl } = await api.storage.local.get('serviceUrl');
-  const fallback = (await packagedConfig()).serviceUrl || DEFAULT_SERVICE_URL;
-  return (serviceUrl || fallback).replace(/\/+$/, '');
+  return trustedOrigin(serviceUrl) ?? trustedOrigin((await packagedConfig()).serviceUrl) ?? DEFAULT_SERVICE_URL;
 }
 
 // Kept in memory too: every request needs it, and storage reads cost a few ms.
@@ -78,12 +71,18 @@ function networkFailure(err) {
   return { ok: false, network: true, status: 0, body: { code: 'network', message: String(err?.message ?? err) } };
 }
 
+function refused(message) {
+  return { ok: false, status: 0, body: { code: 'refused', message } };
+}
+
 /** Calls the service with the session's token. Never throws. */
 async function call(method, path, { json, raw, contentType } = {}) {
   const session = await getSession();
   if (!session?.token) {
     return { ok: false, status: 401, body: { code: 'unauthorized', message: 'Sign in first.' } };
   }
+  const address = serviceAddress(session.serviceUrl, path);
+  if (!address || !['GET', 'POST', 'PUT', 'DELETE'].includes(method)) return refused('Not a request to the Cortico service.');
   const headers = { authorization: `Bearer ${session.token}` };
   let body;
   if (json !== undefined) {
@@ -95,7 +94,7 @@ async function call(method, path, { json, raw, contentType } = {}) {
   }
   let res;
   try {
-    res = await fetch(session.serviceUrl + path, { method, headers, body, cache: 'no-store' });
+    res = await fetch(address, { method, headers, body, cache: 'no-store', redirect: 'error' });
   } catch (err) {
     return networkFailure(err);
   }
@@ -118,6 +117,7 @@ async function signIn({ clinic, email, password }) {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ clinic, email, password }),
+      redirect: 'error',
     });
   } catch (err) {
     return networkFailure(err);
@@ -125,15 +125,33 @@ async function signIn({ clinic, email, password }) {
   const body = await res.json().catch(() => ({ code: 'bad_response', message: 'The service gave an unreadable answer.' }));
   if (!res.ok) return { ok: false, status: res.status, body };
   await setSession({ token: body.token, me: body.me, serviceUrl: base });
+  await refreshOrigins();
   ensureStream();
   retryOutbox();
   return { ok: true, status: res.status, body: publicSession({ token: body.token, me: body.me }) };
 }
 
+/** The clinic's Oscar origins, as its administrators list them in the service. */
+async function refreshOrigins() {
+  const res = await call('GET', '/api/clinic/origins');
+  const session = await getSession();
+  if (res.ok && Array.isArray(res.body?.origins) && session?.me) {
+    await setClinicOrigins(session.me.clinic.slug, res.body.origins);
+  }
+}
+
+/** Signing out leaves nothing of the account behind: its drafts and unsent messages go too. */
 async function signOut() {
   const session = await getSession();
   if (session?.token) await call('POST', '/api/auth/sign-out');
   stopStream();
+  const owner = ownerOf(session);
+  if (owner) {
+    const { drafts = {} } = await api.storage.local.get('drafts');
+    for (const key of Object.keys(drafts)) if (key.startsWith(`${owner}|`)) delete drafts[key];
+    await api.storage.local.set({ drafts });
+    await writeOutbox((await readOutbox()).filter((o) => o.owner !== owner));
+  }
   await api.storage.session?.remove('unread');
   await setSession(null);
   return { ok: true };
@@ -157,15 +175,19 @@ function bytesToBase64(bytes) {
 }
 
 async function upload({ name, data }) {
-  return call('POST', `/api/attachments?name=${encodeURIComponent(name)}`, { raw: base64ToBytes(data) });
+  return call('POST', `/api/attachments?name=${encodeURIComponent(String(name))}`, { raw: base64ToBytes(data) });
 }
 
 async function download({ id }) {
   const session = await getSession();
   if (!session?.token) return { ok: false, status: 401, body: { code: 'unauthorized', message: 'Sign in first.' } };
+  if (!Number.isSafeInteger(id) || id <= 0) return refused('No such file.');
   let res;
   try {
-    res = await fetch(`${session.serviceUrl}/api/attachments/${id}`, { headers: { authorization: `Bearer ${session.token}` } });
+    res = await fetch(serviceAddress(session.serviceUrl, `/api/attachments/${id}`), {
+      headers: { authorization: `Bearer ${session.token}` },
+      redirect: 'error',
+    });
   } catch (err) {
     return networkFailure(err);
   }
@@ -188,11 +210,14 @@ async function readOutbox() {
 
 async function writeOutbox(outbox) {
   await api.storage.local.set({ outbox });
-  broadcast({ type: 'outbox', outbox: outboxSummary(outbox) });
+  broadcast({ type: 'outbox', outbox: outboxSummary(outbox, ownerOf(await getSession())) });
 }
 
-function outboxSummary(outbox) {
-  return outbox.map(({ key, owner, path, json, lastError, attempts }) => ({ key, owner, path, json, lastError, attempts }));
+/** The signed-in account's own queued sends: another account on this browser never sees them. */
+function outboxSummary(outbox, owner) {
+  return outbox
+    .filter((o) => owner && o.owner === owner)
+    .map(({ key, owner, path, json, lastError, attempts }) => ({ key, owner, path, json, lastError, attempts }));
 }
 
 function ownerOf(session) {
@@ -215,6 +240,7 @@ async function send({ path, json }) {
   const session = await getSession();
   const owner = ownerOf(session);
   if (!owner) return { ok: false, status: 401, body: { code: 'unauthorized', message: 'Sign in first.' } };
+  if (!serviceAddress(session.serviceUrl, path)) return refused('Not a request to the Cortico service.');
   const item = { key: json?.message?.idempotency_key ?? json?.idempotency_key, owner, path, json, attempts: 0, createdAt: Date.now() };
   const outbox = await readOutbox();
   if (!outbox.some((o) => o.key === item.key && o.owner === owner)) await writeOutbox([...outbox, item]);
@@ -329,7 +355,7 @@ async function runStream(session, ctrl) {
     try {
       const headers = { authorization: `Bearer ${session.token}`, accept: 'text/event-stream' };
       if (lastEventId) headers['last-event-id'] = lastEventId;
-      const res = await fetch(`${session.serviceUrl}/api/stream`, { headers, signal: ctrl.signal, cache: 'no-store' });
+      const res = await fetch(serviceAddress(session.serviceUrl, '/api/stream'), { headers, signal: ctrl.signal, cache: 'no-store', redirect: 'error' });
       if (res.status === 401) {
         await expireSession();
         return;
@@ -339,6 +365,7 @@ async function runStream(session, ctrl) {
       streamOnline = true;
       broadcast({ type: 'connection', online: true });
       retryOutbox();
+      refreshOrigins();
       await readEvents(res.body, ctrl);
     } catch (err) {
       if (ctrl.signal.aborted) return;
@@ -378,8 +405,49 @@ async function readEvents(body, ctrl) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Who may ask for what (trust.js decides the kind of sender).
+
+// Oscar pages whose CSP forbids WebAssembly run the plug-in in the extension
+// frame (ui.html). Their content script registers the page over a port and
+// puts a one-time nonce in the frame's address; only the frame in that tab
+// that presents the nonce gets the page, once, and only while the page is
+// open. A site that frames ui.html itself gets nothing.
+const framedPages = new Map(); // tab id -> { port, nonce, url, html, frameId }
+
+async function kindOf(sender) {
+  const kind = senderKind(sender, { extensionId: api.runtime.id, active: await active() });
+  if (kind !== 'frame') return kind;
+  const page = framedPages.get(sender.tab.id);
+  return page && page.frameId === sender.frameId ? 'frame' : 'unclaimed-frame';
+}
+
+const PANEL = ['state', 'signIn', 'signOut', 'api', 'send', 'upload', 'download', 'draftGet', 'draftSet', 'retry'];
+const ALLOWED = {
+  content: new Set(['activate', ...PANEL]),
+  frame: new Set(['frameEvent', ...PANEL]),
+  'unclaimed-frame': new Set(['frameContext']),
+  extension: new Set(['state', 'setServiceUrl', 'sites', 'setSite']),
+};
+
+function registerFramedPage(port) {
+  const tabId = port.sender.tab.id;
+  port.onMessage.addListener((msg) => {
+    if (msg?.type !== 'register' || typeof msg.nonce !== 'string' || msg.nonce.length < 32) return;
+    framedPages.set(tabId, { port, nonce: msg.nonce, url: String(msg.url), html: String(msg.html), frameId: null });
+  });
+  port.onDisconnect.addListener(() => {
+    if (framedPages.get(tabId)?.port === port) framedPages.delete(tabId);
+  });
+}
+
 api.runtime.onConnect.addListener(async (port) => {
-  if (port.name !== 'cortico') return;
+  const kind = await kindOf(port.sender);
+  if (port.name === 'cortico-page' && kind === 'content') return registerFramedPage(port);
+  if (port.name !== 'cortico' || !(kind === 'content' || kind === 'frame')) {
+    port.disconnect();
+    return;
+  }
   ports.add(port);
   clearTimeout(idleTimer);
   port.onDisconnect.addListener(() => {
@@ -390,7 +458,7 @@ api.runtime.onConnect.addListener(async (port) => {
   // pings every 20 s keep a Chrome service worker awake.
   port.onMessage.addListener((msg) => {
     if (typeof msg?.id !== 'number') return;
-    answer(msg).then((result) => {
+    answer(msg, kind, port.sender).then((result) => {
       try {
         port.postMessage({ type: 'reply', id: msg.id, result });
       } catch (_) {
@@ -405,16 +473,18 @@ api.runtime.onConnect.addListener(async (port) => {
     session: publicSession(session),
     unread: session?.token && typeof cached === 'number' ? cached : null,
     online: streamOnline,
-    outbox: outboxSummary(await readOutbox()),
+    outbox: outboxSummary(await readOutbox(), ownerOf(session)),
   });
   ensureStream();
 });
 
 // ---------------------------------------------------------------------------
-// Requests from content scripts and the options page.
+// Requests from content scripts, the extension frame and the extension's pages.
 
 const handlers = {
   state: async () => ({ ok: true, body: { session: publicSession(await getSession()), serviceUrl: await serviceUrl() } }),
+  // A content script reaches this only on an active origin (see kindOf).
+  activate: async () => ({ ok: true }),
   signIn,
   signOut,
   api: ({ method, path, json }) => call(method, path, { json }),
@@ -428,22 +498,44 @@ const handlers = {
     return { ok: true };
   },
   setServiceUrl: async ({ url }) => {
-    await api.storage.local.set({ serviceUrl: url.replace(/\/+$/, '') });
+    const origin = trustedOrigin(url);
+    if (!origin) return refused('The service address must start with https:// (or http:// on this computer).');
+    await api.storage.local.set({ serviceUrl: origin });
+    return { ok: true };
+  },
+  sites: async () => ({ ok: true, body: await sites() }),
+  setSite: async ({ origin, on }) => {
+    if (!(await setSite(origin, on === true))) return refused('Not an Oscar address.');
+    await syncContentScripts();
+    return { ok: true, body: await sites() };
+  },
+  frameContext: async ({ nonce }, sender) => {
+    const page = framedPages.get(sender.tab.id);
+    if (!page || page.frameId !== null || typeof nonce !== 'string' || nonce !== page.nonce) return refused('No page.');
+    page.frameId = sender.frameId;
+    return { ok: true, body: { url: page.url, html: page.html } };
+  },
+  frameEvent: async ({ event }, sender) => {
+    framedPages.get(sender.tab.id)?.port.postMessage(event);
     return { ok: true };
   },
 };
 
-/** Runs a request; never rejects. */
-function answer(msg) {
-  const handler = handlers[msg?.type];
-  if (!handler) return Promise.resolve({ ok: false, status: 0, body: { code: 'internal', message: `unknown request ${msg?.type}` } });
+/** Runs a request the sender may make; never rejects. */
+function answer(msg, kind, sender) {
+  if (!ALLOWED[kind]?.has(msg?.type)) return Promise.resolve(refused(`Not allowed: ${String(msg?.type)}`));
   return Promise.resolve()
-    .then(() => handler(msg))
+    .then(() => handlers[msg.type](msg, sender))
     .catch((err) => ({ ok: false, status: 0, body: { code: 'internal', message: String(err?.message ?? err) } }));
 }
 
-api.runtime.onMessage.addListener((msg, _sender, reply) => {
+api.runtime.onMessage.addListener((msg, sender, reply) => {
   if (!handlers[msg?.type]) return false;
-  answer(msg).then(reply);
+  kindOf(sender)
+    .then((kind) => answer(msg, kind, sender))
+    .then(reply);
   return true; // answer asynchronously
 });
+
+// On every start (install, browser start, a service worker woken up).
+syncContentScripts();

@@ -1,7 +1,10 @@
 // Content-script loader. Content scripts cannot be ES modules, so this
 // classic script imports the plug-in core (Rust compiled to WebAssembly, see
-// src/lib.rs) and hands over to it. All logic lives in the core; this file only
-// chooses where the core runs:
+// src/lib.rs) and hands over to it. The background registers it only for the
+// clinic's Oscar origins, and it first asks the background whether this exact
+// origin is one (Firefox's patterns cannot tell ports apart); anywhere else it
+// does nothing. All logic lives in the core; this file only chooses where the
+// core runs:
 //  - in the page's content script, the normal case;
 //  - in an extension frame (ui.html) when the page's Content-Security-Policy
 //    forbids WebAssembly (Chrome applies page CSP to content-script wasm).
@@ -59,9 +62,12 @@
     echart: 'right: 16px !important; bottom: 16px !important;',
   };
 
-  // The frame gets the page address and a serialized copy of the DOM over a
-  // private MessageChannel, reads the context with the same Rust code, and
-  // tells us its size so the frame fits the logo or the open panel.
+  // The frame gets the page address and a serialized copy of the DOM from
+  // the background, never from this page (any page could post to a frame):
+  // we register them over a port with a one-time nonce that only the frame
+  // we create knows. It reads the context with the same Rust code and tells
+  // us, through the background, its size so the frame fits the logo or the
+  // open panel.
   function startInFrame() {
     document.getElementById(HOST_ID)?.remove();
     const host = document.createElement('div');
@@ -70,16 +76,18 @@
     host.dataset.mode = 'frame';
     host.setAttribute('style', 'all: initial !important; position: fixed !important; z-index: 2147483000 !important; display: none !important;');
     const shadow = host.attachShadow({ mode: 'closed' });
+    const nonce = [...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const page = api.runtime.connect({ name: 'cortico-page' });
+    page.postMessage({ type: 'register', nonce, url: location.href, html: document.documentElement.outerHTML });
     const frame = document.createElement('iframe');
-    frame.src = api.runtime.getURL('ui.html');
+    frame.src = `${api.runtime.getURL('ui.html')}#${nonce}`;
     frame.title = 'Cortico';
     frame.setAttribute('style', 'border: 0; width: 48px; height: 48px; background: transparent; color-scheme: normal; display: block;');
     shadow.appendChild(frame);
     (document.body ?? document.documentElement).appendChild(host);
 
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (event) => {
-      const msg = event.data ?? {};
+    page.onMessage.addListener((event) => {
+      const msg = event ?? {};
       if (msg.type === 'started') {
         if (msg.kind === 'not-oscar') {
           host.remove();
@@ -94,14 +102,7 @@
       } else if (msg.type === 'error') {
         showFailure(msg.message);
       }
-    };
-    frame.addEventListener('load', () => {
-      frame.contentWindow.postMessage(
-        { type: 'cortico-start', url: location.href, html: document.documentElement.outerHTML },
-        new URL(frame.src).origin,
-        [channel.port2],
-      );
-    }, { once: true });
+    });
 
     // Oscar rewrites parts of its DOM; a rewrite of the body leaves a dead
     // copy of the host behind. Remove copies and put ours back.
@@ -144,6 +145,8 @@
 
   (async () => {
     try {
+      const allowed = await api.runtime.sendMessage({ type: 'activate' }).catch(() => null);
+      if (!allowed?.ok) return;
       if (wasmAllowed()) {
         await startInPage();
       } else {

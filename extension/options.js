@@ -1,6 +1,8 @@
 // The options page: where the clinic's IT person sets the Cortico service
-// address, checks it answers, and sees who is signed in.
-'use strict';
+// address, checks it answers, sees where Cortico runs (and, before the clinic
+// lists its Oscar addresses, turns it on for one), and sees who is signed in.
+import { trustedOrigin } from './trust.js';
+import { allowed, currentSites, say as saySite, turnOff, turnOn } from './site-switch.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const french = (navigator.language || '').toLowerCase().startsWith('fr');
@@ -21,6 +23,10 @@ const TEXT = {
   signedIn: ['Signed in as', 'Connecté en tant que'],
   clinic: ['Clinic', 'Clinique'],
   notSignedIn: ['Not signed in. Sign in from the Cortico logo in Oscar.', 'Non connecté. Connectez-vous depuis le logo Cortico dans Oscar.'],
+  sites: ['Where Cortico runs', 'Où Cortico fonctionne'],
+  siteUrl: ['Turn Cortico on for an Oscar address', 'Activer Cortico pour une adresse Oscar'],
+  turnOnSite: ['Turn on', 'Activer'],
+  noSites: ['Nowhere yet: add your clinic\'s Oscar address below.', "Nulle part pour l'instant : ajoutez l'adresse Oscar de votre clinique ci-dessous."],
 };
 const say = (key, vars = {}) => TEXT[key][french ? 1 : 0].replace(/\{(\w)\}/g, (_, k) => vars[k] ?? '');
 
@@ -34,16 +40,7 @@ function show(text, ok) {
   status.className = ok ? 'ok' : 'bad';
 }
 
-function parse(value) {
-  try {
-    const url = new URL(value.trim());
-    const local = ['127.0.0.1', 'localhost'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return null;
-    return url.origin;
-  } catch (_) {
-    return null;
-  }
-}
+const parse = (value) => trustedOrigin(value);
 
 /** Asks for permission to reach the origin (loopback is already granted). */
 async function allow(origin) {
@@ -58,7 +55,8 @@ document.getElementById('settings').addEventListener('submit', async (event) => 
   const origin = parse(input.value);
   if (!origin) return show(say('invalid'), false);
   if (!(await allow(origin))) return show(say('denied'), false);
-  await api.runtime.sendMessage({ type: 'setServiceUrl', url: origin });
+  const saved = await api.runtime.sendMessage({ type: 'setServiceUrl', url: origin });
+  if (!saved?.ok) return show(say('invalid'), false);
   input.value = origin;
   show(say('saved'), true);
 });
@@ -95,3 +93,54 @@ document.getElementById('test').addEventListener('click', async () => {
     account.textContent = say('notSignedIn');
   }
 })();
+
+// Where Cortico runs: the clinic's Oscar addresses, or the sites turned on here.
+const siteList = document.getElementById('sites');
+const siteForm = document.getElementById('site-form');
+const siteInput = document.getElementById('site-url');
+const siteStatus = document.getElementById('site-status');
+document.getElementById('site-hint').textContent = saySite('turnOnHint');
+
+async function renderSites() {
+  const sites = await currentSites();
+  const managed = sites.packaged.length + sites.clinic.length > 0;
+  const rows = [];
+  for (const origin of sites.active) {
+    const li = document.createElement('li');
+    li.dataset.origin = origin;
+    const source = sites.packaged.includes(origin) ? 'sourcePackaged' : sites.clinic.includes(origin) ? 'sourceClinic' : 'sourceSite';
+    const note = (await allowed(origin)) ? saySite(source) : `${saySite(source)}; ${saySite('notAllowed')}`;
+    li.textContent = `${origin} (${note})`;
+    if (source === 'sourceSite') {
+      const off = document.createElement('button');
+      off.type = 'button';
+      off.className = 'secondary';
+      off.textContent = saySite('turnOff');
+      off.addEventListener('click', async () => {
+        await turnOff(origin);
+        renderSites();
+      });
+      li.append(off);
+    }
+    rows.push(li);
+  }
+  if (rows.length === 0) {
+    const li = document.createElement('li');
+    li.textContent = say('noSites');
+    rows.push(li);
+  }
+  siteList.replaceChildren(...rows);
+  siteForm.hidden = managed;
+}
+
+siteForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  // Straight from the click: the browser's permission prompt needs the gesture.
+  turnOn(siteInput.value).then((result) => {
+    siteStatus.textContent = result === 'on' ? saySite('reload') : saySite(result);
+    siteStatus.className = result === 'on' ? 'ok' : 'bad';
+    renderSites();
+  });
+});
+
+renderSites();

@@ -148,7 +148,10 @@ impl ScheduleEnvelopes {
             // The cell's own link opens the appointment: this click is ours.
             ev.prevent_default();
             ev.stop_propagation();
-            let _ = open.call1(&JsValue::NULL, &JsValue::from_str("messages"));
+            // Only the user's own click: a page script's synthetic one does nothing.
+            if ev.is_trusted() {
+                let _ = open.call1(&JsValue::NULL, &JsValue::from_str("messages"));
+            }
         });
         mark.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
         click.forget();

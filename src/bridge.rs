@@ -201,6 +201,11 @@ pub async fn delete(path: &str) -> Result<(), ClientError> {
         .map(|_| ())
 }
 
+/// `DELETE path` with a JSON body, decoding the answer.
+pub async fn delete_with<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ClientError> {
+    request(&ApiCall { kind: "api", method: "DELETE", path, json: Some(body) }).await
+}
+
 /// `POST path` with a JSON body, expecting nothing back (204).
 pub async fn post_empty<B: Serialize>(path: &str, body: Option<&B>) -> Result<(), ClientError> {
     request::<serde::de::IgnoredAny>(&ApiCall { kind: "api", method: "POST", path, json: body }).await.map(|_| ())

@@ -175,9 +175,13 @@ fn element(doc: &Document, tag: &str, class: &str) -> Result<HtmlElement, JsValu
     Ok(el)
 }
 
+/// Opens `what` on a click by the user: a page script's synthetic click
+/// (`isTrusted` false) does nothing.
 fn on_click(el: &Element, open: js_sys::Function, what: &'static str) -> Result<(), JsValue> {
-    let handler = Closure::<dyn Fn()>::new(move || {
-        let _ = open.call1(&JsValue::NULL, &JsValue::from_str(what));
+    let handler = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if ev.is_trusted() {
+            let _ = open.call1(&JsValue::NULL, &JsValue::from_str(what));
+        }
     });
     el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())?;
     handler.forget();

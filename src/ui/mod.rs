@@ -11,6 +11,7 @@ mod conversation;
 mod details;
 mod icons;
 mod menu;
+mod origins;
 mod oscar;
 mod panel;
 mod sign_in;

@@ -5,6 +5,7 @@
 use cortico_protocol::api::{OscarAuthorize, OscarConnectRequest, OscarConnection, OscarConnectionState};
 use leptos::prelude::*;
 
+use super::origins::OriginSettings;
 use super::{error_text, lang, util, Dialog, View};
 use crate::bridge::{self, ClientError};
 use crate::i18n::{t, Msg};
@@ -182,6 +183,7 @@ pub fn OscarSettings() -> impl IntoView {
                     {move || if busy.get() { t(lang, Msg::Connecting) } else { t(lang, Msg::ConnectOscar) }}
                 </button>
             </form>
+            <OriginSettings/>
         </Dialog>
     }
 }

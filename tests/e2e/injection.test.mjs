@@ -60,7 +60,7 @@ for (const browserName of BROWSERS) {
         startOscarSim({ variant: 'classic', appointments: 300 }),
         startOscarSim({ variant: 'classic', contextPath: '' }),
       ]);
-      browser = await launch(browserName);
+      browser = await launch(browserName, { oscar: Object.values(sims).map((s) => s.url) });
     });
 
     after(async () => {

@@ -30,7 +30,7 @@ for (const browserName of BROWSERS) {
     before(async () => {
       [sim, mail] = await Promise.all([startOscarSim({ variant: 'classic' }), startMailCatcher()]);
       service = await startService({ mail });
-      browser = await launch(browserName, { serviceUrl: service.url });
+      browser = await launch(browserName, { serviceUrl: service.url, oscar: [sim.url] });
       // Provider 100001's first patient appointment today (the page the admin looks at).
       appointment = sim.seed.appointments.find((a) => a.provider_no === '100001' && a.demographic_no && a.date === sim.seed.today);
       patient = sim.seed.patients.find((p) => p.demographic_no === appointment.demographic_no);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BROWSERS, launch, setServiceUrl } from './support/browsers.mjs';
+import { BROWSERS, launch, setServiceUrl, turnOnSite } from './support/browsers.mjs';
 import { record } from './support/metrics.mjs';
 import { PatientClient } from './support/patient.mjs';
 import { apiClient, startMailCatcher, startOscarSim, startService, tempDir } from './support/servers.mjs';
@@ -20,6 +20,35 @@ const PDF = path.join(files, 'lab-results.pdf');
 writeFileSync(PDF, '%PDF-1.4\n% synthetic lab report for tests\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 const ARTIFACTS = path.join(process.cwd(), 'artifacts');
+
+/**
+ * Milliseconds from the user's click on the envelope (a real, trusted click:
+ * the plug-in ignores a page script's) to 50 rows in the panel, timed in
+ * the page from the click event itself.
+ */
+async function timeToRows(tab) {
+  const timing = tab.evaluate(
+    (h) =>
+      new Promise((resolve) => {
+        const host = document.querySelector(h);
+        host.addEventListener(
+          'click',
+          async (event) => {
+            const root = host.shadowRoot;
+            for (;;) {
+              if (root.querySelectorAll('.row').length >= 50) return resolve(performance.now() - event.timeStamp);
+              await new Promise((r) => requestAnimationFrame(r));
+            }
+          },
+          { once: true, capture: true },
+        );
+      }),
+    '#cortico-plugin-host',
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  await tab.click('.envelope');
+  return timing;
+}
 
 for (const browserName of BROWSERS) {
   describe(`panel in ${browserName}`, () => {
@@ -44,7 +73,7 @@ for (const browserName of BROWSERS) {
         health_card_number: PATIENT.hin,
         date_of_birth: PATIENT.dob,
       });
-      browser = await launch(browserName, { serviceUrl: service.url });
+      browser = await launch(browserName, { serviceUrl: service.url, oscar: [sim.url] });
     });
 
     after(async () => {
@@ -248,29 +277,12 @@ for (const browserName of BROWSERS) {
         await schedule.waitForLogo();
         // Let the launcher settle (the panel module loads on first click in each page).
         await new Promise((r) => setTimeout(r, 300));
-        const ms = await schedule.evaluate(async (h) => {
-          const root = document.querySelector(h).shadowRoot;
-          const t0 = performance.now();
-          root.querySelector('.envelope').click();
-          for (;;) {
-            if (root.querySelectorAll('.row').length >= 50) return performance.now() - t0;
-            await new Promise((r) => requestAnimationFrame(r));
-          }
-        }, '#cortico-plugin-host');
-        samples.push(ms);
+        samples.push(await timeToRows(schedule));
       }
       // A second open in the same page: the panel module is loaded already.
-      const warm = await schedule.evaluate(async (h) => {
-        const root = document.querySelector(h).shadowRoot;
-        root.querySelector('.envelope').click();
-        await new Promise((r) => setTimeout(r, 100));
-        const t0 = performance.now();
-        root.querySelector('.envelope').click();
-        for (;;) {
-          if (root.querySelectorAll('.row').length >= 50) return performance.now() - t0;
-          await new Promise((r) => requestAnimationFrame(r));
-        }
-      }, '#cortico-plugin-host');
+      await schedule.click('.envelope');
+      await new Promise((r) => setTimeout(r, 100));
+      const warm = await timeToRows(schedule);
       samples.sort((a, b) => a - b);
       record(`panel_open_first_ms_${browserName}_200_conversations`, Math.round(samples[2]), 'ms');
       record(`panel_open_again_ms_${browserName}_200_conversations`, Math.round(warm), 'ms');
@@ -284,8 +296,10 @@ describe('panel in French', () => {
     const [sim, service] = await Promise.all([startOscarSim({ variant: 'openo' }), startService()]);
     const browser = await launch('chromium', { locale: 'fr-CA' });
     try {
-      // Set on the options page, as a clinic's IT person would.
+      // Set on the options page, as a clinic's IT person would, with
+      // Cortico turned on there for the clinic's Oscar.
       await setServiceUrl(browser, service.url);
+      await turnOnSite(browser, sim.url);
       const tab = await browser.newTab();
       await tab.goto(`${sim.url}/oscar/casemgmt/forward.jsp?action=view&demographicNo=1001`);
       await tab.waitForLogo();

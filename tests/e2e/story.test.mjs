@@ -69,8 +69,8 @@ for (const browserName of BROWSERS) {
       appointment = sim.seed.appointments.find((a) => a.provider_no === '100001' && a.demographic_no && a.date === sim.seed.today);
       patient = sim.seed.patients.find((p) => p.demographic_no === appointment.demographic_no);
       [moaBrowser, doctorBrowser] = await Promise.all([
-        launch(browserName, { serviceUrl: service.url }),
-        launch(browserName, { serviceUrl: service.url }),
+        launch(browserName, { serviceUrl: service.url, oscar: [sim.url] }),
+        launch(browserName, { serviceUrl: service.url, oscar: [sim.url] }),
       ]);
       began = Date.now();
     });

@@ -7,5 +7,6 @@
 
 pub mod api;
 pub mod oscar;
+pub mod origins;
 
 pub use oscar::{OscarPatientRef, PatientName};

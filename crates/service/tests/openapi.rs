@@ -14,6 +14,7 @@ use cortico_protocol::api::{
     PatientSummary, ReadStatus, Role, ScheduleDay, ScheduleEntry, SendMessageRequest, SendMessageResponse,
     SignInRequest, SignInResponse, StartConversationRequest, StreamUpdate, Tab, UnreadCount,
 };
+use cortico_protocol::origins::{OriginRequest, OriginSource, OscarOrigin, OscarOrigins};
 use cortico_protocol::{OscarPatientRef, PatientName};
 use serde_json::{json, Value};
 
@@ -667,6 +668,16 @@ fn samples() -> Vec<(&'static str, Value)> {
             }),
         ),
         ("PatientDetailsRequest", v(&PatientDetailsRequest::default())),
+        (
+            "OscarOrigins",
+            v(&OscarOrigins {
+                origins: vec![
+                    OscarOrigin { origin: "https://emr.clinic.example".into(), source: OriginSource::OscarConnection },
+                    OscarOrigin { origin: "https://emr2.clinic.example:8443".into(), source: OriginSource::Added },
+                ],
+            }),
+        ),
+        ("OriginRequest", v(&OriginRequest { origin: "https://emr2.clinic.example:8443".into() })),
         ("Health", json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })),
         (
             "OscarConnection",

@@ -16,19 +16,24 @@ const FIREFOX_UUID = '6b1f3c1e-0c2a-4f6e-9d7b-2f3c4d5e6f70';
 export const BROWSERS = (process.env.E2E_BROWSERS ?? 'chromium,firefox').split(',');
 
 /**
- * A copy of the built extension preconfigured for `serviceUrl` (the
- * config.json a clinic's IT would ship), so no options page is needed.
+ * A copy of the built extension preconfigured (the config.json a clinic's IT
+ * would ship): the service's address and the clinic's Oscar origins, the
+ * only sites the plug-in then runs on. Either may be left out.
  */
-export function configuredExtension(serviceUrl) {
+export function configuredExtension({ serviceUrl, oscarOrigins } = {}) {
   const dir = tempDir('cortico-extension-');
   cpSync(EXTENSION_DIR, dir, { recursive: true });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ serviceUrl }));
+  const origins = oscarOrigins?.map((o) => new URL(o).origin);
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ serviceUrl, oscarOrigins: origins }));
   return dir;
 }
 
-/** Launches `name` ("chromium" or "firefox") with the built extension. */
-export async function launch(name, { extensionDir = EXTENSION_DIR, locale, serviceUrl } = {}) {
-  if (serviceUrl) extensionDir = configuredExtension(serviceUrl);
+/**
+ * Launches `name` ("chromium" or "firefox") with the built extension,
+ * configured for `serviceUrl` and the Oscar servers `oscar` (addresses).
+ */
+export async function launch(name, { extensionDir, locale, serviceUrl, oscar } = {}) {
+  extensionDir ??= serviceUrl || oscar ? configuredExtension({ serviceUrl, oscarOrigins: oscar }) : EXTENSION_DIR;
   if (name === 'chromium') {
     const args = [
       `--disable-extensions-except=${extensionDir}`,
@@ -124,6 +129,27 @@ export async function setServiceUrl(browser, url) {
     }, url);
     await tab.evaluate(() => document.querySelector('#settings button[type=submit]').click());
     await tab.waitFor(() => document.getElementById('status').className === 'ok', undefined, { message: 'the options page to save' });
+  } finally {
+    await tab.close();
+  }
+}
+
+/**
+ * Turns Cortico on for `address`'s origin on the options page, as staff do
+ * before their clinic lists its Oscar addresses (a real click: the browser's
+ * permission request needs the user's gesture).
+ */
+export async function turnOnSite(browser, address) {
+  const origin = new URL(address).origin;
+  const tab = await browser.newTab();
+  try {
+    await tab.goto(`${await browser.extensionBase()}/options.html`);
+    await tab.waitFor(() => !document.getElementById('site-form').hidden, undefined, { message: 'the site form' });
+    await tab.evaluate((o) => {
+      document.getElementById('site-url').value = o;
+    }, origin);
+    await tab.page.click('#site-form button[type=submit]');
+    await tab.waitFor((o) => document.querySelector(`#sites li[data-origin="${o}"]`), origin, { message: 'the site to be on' });
   } finally {
     await tab.close();
   }

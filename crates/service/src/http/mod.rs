@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod openapi;
+mod origins;
 mod oscar;
 mod patients;
 mod stream;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stream::router())
         .merge(audit::router())
         .merge(oscar::router())
+        .merge(origins::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         // Uploads stream to disk with their own cap, so they sit outside the JSON limit.
         .merge(attachments::router())

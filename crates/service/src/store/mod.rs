@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod deployment;
 pub mod lists;
 pub mod notifications;
+pub mod origins;
 pub mod oscar;
 pub mod patient_auth;
 pub mod patients;

@@ -17,6 +17,7 @@ mod conversations;
 mod health;
 mod isolation;
 mod lists;
+mod origins;
 mod oscar;
 mod stream;
 mod unread;
