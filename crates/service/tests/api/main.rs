@@ -18,5 +18,7 @@ mod health;
 mod isolation;
 mod lists;
 mod oscar;
+mod oscar_answers;
+mod patient_details;
 mod stream;
 mod unread;
