@@ -312,7 +312,11 @@ async fn faults_delay_break_and_replace_responses() {
 
     sim.faults(json!({})).await;
     let (_, faults) = sim.json("GET", "/__sim/faults", Value::Null).await;
-    assert_eq!(faults, json!({"delay_ms": 0, "malformed_json": false, "status": null, "clock_offset_secs": 0}));
+    assert_eq!(
+        faults,
+        json!({"delay_ms": 0, "delay_after_ms": 0, "hang": false, "rest_module_off": false,
+               "malformed_json": false, "status": null, "clock_offset_secs": 0})
+    );
 }
 
 #[tokio::test]
