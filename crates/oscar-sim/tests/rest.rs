@@ -339,7 +339,8 @@ async fn the_rest_module_off_answers_cxfs_no_service_page_everywhere() {
 async fn a_hung_oscar_never_answers_and_a_late_one_still_saves() {
     let (sim, creds) = sim_with_token(Variant::Classic, "100001").await;
     sim.faults(json!({"hang": true})).await;
-    let hung = tokio::time::timeout(std::time::Duration::from_millis(300), sim.rest_get(&creds, "status/checkIfAuthed"));
+    let hung =
+        tokio::time::timeout(std::time::Duration::from_millis(300), sim.rest_get(&creds, "status/checkIfAuthed"));
     assert!(hung.await.is_err(), "no answer");
 
     sim.faults(json!({"delay_after_ms": 200})).await;

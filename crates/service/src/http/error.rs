@@ -131,9 +131,7 @@ impl From<crate::oscar::ConnectorError> for ApiError {
                 OscarError::Unreachable { .. } => {
                     ApiError::Coded(StatusCode::GATEWAY_TIMEOUT, "oscar_unreachable", message)
                 }
-                OscarError::RestModuleOff => {
-                    ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_rest_module_off", message)
-                }
+                OscarError::RestModuleOff => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_rest_module_off", message),
                 OscarError::Refused(_) => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_refused", message),
                 OscarError::CallbackRejected(_) => {
                     ApiError::Coded(StatusCode::BAD_REQUEST, "oscar_callback_rejected", message)

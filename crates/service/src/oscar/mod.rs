@@ -3,8 +3,8 @@
 //! all as the Oscar provider who authorised the service.
 
 pub mod address;
-mod calls;
 pub mod callback_page;
+mod calls;
 pub mod client;
 pub mod json;
 pub mod oauth1;
@@ -12,11 +12,11 @@ pub mod patients;
 
 use std::sync::Arc;
 
-use cortico_protocol::api::{OscarConnection, OscarConnectionState};
 use crate::clock::Clock;
 use crate::store::oscar::{self as conn_store, Start, State};
 use crate::store::{Actor, Db, StoreError};
 use client::{Endpoint, OscarClient, OscarError, Token};
+use cortico_protocol::api::{OscarConnection, OscarConnectionState};
 use oauth1::SignatureMethod;
 
 /// Why an Oscar operation failed: the connection, or Oscar itself.

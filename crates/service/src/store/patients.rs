@@ -260,9 +260,8 @@ pub async fn update_details(
                 dob_hash: Option<Vec<u8>>,
             }
             crate::row_struct!(Before { email, phone, hin_hash, dob_hash });
-            let before: Before = w
-                .one("SELECT email, phone, hin_hash, dob_hash FROM patients WHERE id = $1", args![id])
-                .await?;
+            let before: Before =
+                w.one("SELECT email, phone, hin_hash, dob_hash FROM patients WHERE id = $1", args![id]).await?;
             let changed = (email.is_some() && before.email.is_some() && email.as_ref() != Some(&before.email))
                 || differs(&before.phone, &phone)
                 || differs(&before.hin_hash, &hin_hash)

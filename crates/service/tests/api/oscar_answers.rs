@@ -167,7 +167,8 @@ async fn refused_hung_and_tls_failures_look_the_same_to_the_caller() {
     let hung_addr = hung.local_addr().unwrap();
     let plain = sim.root.trim_start_matches("http://");
     let mut messages = Vec::new();
-    for base in [format!("http://{closed}/oscar"), format!("http://{hung_addr}/oscar"), format!("https://{plain}/oscar")]
+    for base in
+        [format!("http://{closed}/oscar"), format!("http://{hung_addr}/oscar"), format!("https://{plain}/oscar")]
     {
         let body = json!({ "base_url": base, "client_key": "k", "client_secret": "s" });
         let (status, body) = app.call(Method::PUT, "/api/oscar/connection", Some(&admin.token), Some(body)).await;

@@ -75,7 +75,13 @@ async fn identity_details_are_set_only_by_the_roles_the_readme_names() {
     let (status, body) = app.post("/api/patients/2001/details", &moa, jane()).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(app.count("SELECT COUNT(*) FROM patients").await, 0);
-    let (status, body) = app.post("/api/patients/2001/details", &moa, json!({"first_name": "Jane", "last_name": "Smith", "email": "jane@example.com"})).await;
+    let (status, body) = app
+        .post(
+            "/api/patients/2001/details",
+            &moa,
+            json!({"first_name": "Jane", "last_name": "Smith", "email": "jane@example.com"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "MOAs set contact details: {body}");
     let (status, body) = app.post("/api/patients/2001/details", &doctor, jane()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -95,10 +101,8 @@ async fn a_change_is_audited_tells_the_previous_email_and_ends_portal_sessions()
     let (status, body) = app.post("/api/patients/2001/details", &doctor, json!({"email": "new@example.com"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["email"], "new@example.com");
-    let told: (String, String) = sqlx::query_as("SELECT kind, recipient FROM notifications")
-        .fetch_one(app.state.db.read())
-        .await
-        .unwrap();
+    let told: (String, String) =
+        sqlx::query_as("SELECT kind, recipient FROM notifications").fetch_one(app.state.db.read()).await.unwrap();
     assert_eq!(told, ("details_changed".to_owned(), "jane@example.com".to_owned()));
     assert_eq!(app.count("SELECT COUNT(*) FROM patient_sessions WHERE revoked_at IS NULL").await, 0);
     let log = app.audit(&admin, "").await;

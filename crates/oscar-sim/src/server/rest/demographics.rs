@@ -39,9 +39,7 @@ fn demographic(call: &Call<'_>, id: &str, summary: bool) -> Response {
         Some(patient) => json(&demographic_to1(call, patient, summary)),
         // Classic's summary converts the missing record anyway: a
         // NullPointerException, so 500. Open-O and the full record answer 204.
-        None if summary && call.variant() == Variant::Classic => {
-            server_error("java.lang.NullPointerException")
-        }
+        None if summary && call.variant() == Variant::Classic => server_error("java.lang.NullPointerException"),
         None => no_content(),
     }
 }
