@@ -76,15 +76,17 @@ async fn summary_has_the_cell_as_alternative_phone_and_no_lists() {
 }
 
 #[tokio::test]
-async fn unknown_demographic_is_204_without_a_body() {
+async fn unknown_demographic_is_204_without_a_body_but_classic_summary_fails_with_500() {
     let (sim, creds) = sim_with_token(Variant::Classic, "100001").await;
-    for path in ["demographics/4242", "demographics/summary/4242"] {
-        let response = sim.rest_get(&creds, path).await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
-        assert_eq!(text(response).await, "");
-    }
-    assert_eq!(sim.rest_get(&creds, "demographics/abc").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(sim.rest_get(&creds, "nothing/here").await.status(), StatusCode::NOT_FOUND);
+    let response = sim.rest_get(&creds, "demographics/4242").await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(text(response).await, "");
+    let summary = sim.rest_get(&creds, "demographics/summary/4242").await;
+    assert_eq!(summary.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (open_o, creds) = sim_with_token(Variant::OpenO, "100001").await;
+    assert_eq!(open_o.rest_get(&creds, "demographics/summary/4242").await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(open_o.rest_get(&creds, "demographics/abc").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(open_o.rest_get(&creds, "nothing/here").await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -297,7 +299,8 @@ async fn faults_delay_break_and_replace_responses() {
     assert!(started.elapsed().as_millis() >= 150);
 
     let (_, faults) = sim.json("GET", "/__sim/faults", Value::Null).await;
-    assert_eq!(faults, json!({"delay_ms": 150, "malformed_json": false, "status": null, "clock_offset_secs": 0}));
+    assert_eq!(faults["delay_ms"], 150);
+    assert_eq!((faults["hang"].clone(), faults["rest_module_off"].clone()), (json!(false), json!(false)));
 
     // A server clock 10 minutes ahead: our timestamps are stale, and classic
     // deletes the token.
@@ -309,5 +312,40 @@ async fn faults_delay_break_and_replace_responses() {
 
     sim.faults(json!({})).await;
     let (_, faults) = sim.json("GET", "/__sim/faults", Value::Null).await;
-    assert_eq!(faults, json!({"delay_ms": 0, "malformed_json": false, "status": null, "clock_offset_secs": 0}));
+    assert_eq!(
+        faults,
+        json!({"delay_ms": 0, "delay_after_ms": 0, "hang": false, "rest_module_off": false,
+               "malformed_json": false, "status": null, "clock_offset_secs": 0})
+    );
+}
+
+#[tokio::test]
+async fn the_rest_module_off_answers_cxfs_no_service_page_everywhere() {
+    let (sim, creds) = sim_with_token(Variant::Classic, "100001").await;
+    sim.faults(json!({"rest_module_off": true})).await;
+    for path in ["demographics/summary/1001", "schedule/day/today", "providerService/provider/me"] {
+        let response = sim.rest_get(&creds, path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(content_type(&response).starts_with("text/html"));
+        assert_eq!(text(response).await, "<html><body>No service was found.</body></html>");
+    }
+    let initiate = sim.get("/oscar/ws/oauth/initiate").await;
+    assert_eq!(initiate.status(), StatusCode::NOT_FOUND);
+    assert!(text(initiate).await.contains("No service was found."));
+    assert_eq!(sim.tokens().await.len(), 1, "the token survives (it is in Oscar's database)");
+}
+
+#[tokio::test]
+async fn a_hung_oscar_never_answers_and_a_late_one_still_saves() {
+    let (sim, creds) = sim_with_token(Variant::Classic, "100001").await;
+    sim.faults(json!({"hang": true})).await;
+    let hung =
+        tokio::time::timeout(std::time::Duration::from_millis(300), sim.rest_get(&creds, "status/checkIfAuthed"));
+    assert!(hung.await.is_err(), "no answer");
+
+    sim.faults(json!({"delay_after_ms": 200})).await;
+    let body = json!({"note": "Late answer.", "isSigned": false});
+    let started = Instant::now();
+    assert_eq!(sim.rest_post(&creds, "notes/1001/save", &body).await.status(), StatusCode::OK);
+    assert!(started.elapsed().as_millis() >= 200);
 }

@@ -36,6 +36,8 @@ pub struct AppConfig {
     pub smtp: Option<SmtpConfig>,
     /// How long one call to a clinic's Oscar may take.
     pub oscar_timeout: std::time::Duration,
+    /// Admins may name an Oscar on a private network (10/8, 192.168/16…).
+    pub oscar_private_network: bool,
 }
 
 impl AppConfig {
@@ -49,6 +51,7 @@ impl AppConfig {
             public_url: "http://127.0.0.1:8470".into(),
             smtp: None,
             oscar_timeout: crate::oscar::client::DEFAULT_TIMEOUT,
+            oscar_private_network: false,
         }
     }
 }
@@ -100,6 +103,7 @@ impl App {
             clock.clone(),
             &public_url,
             config.oscar_timeout,
+            config.oscar_private_network,
         );
         let notifier = Notifier { db: db.clone(), transports, public_url, clock: clock.clone(), waker: waker.clone() };
         let sessions = SessionCache::default();

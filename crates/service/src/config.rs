@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// emails (e.g. `https://messages.clinic.example`). Defaults to the bind address.
     #[arg(long, env = "CORTICO_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Let clinic admins connect an Oscar on a private network (10/8,
+    /// 172.16/12, 192.168/16, fc00::/7, link-local). Off by default, so the
+    /// service cannot be pointed at the hosting network's internal servers.
+    #[arg(long, env = "CORTICO_OSCAR_PRIVATE_NETWORK")]
+    pub oscar_private_network: bool,
     /// Email relay (notifications and one-time codes).
     #[command(flatten)]
     pub smtp: SmtpArgs,
@@ -173,6 +178,9 @@ pub enum OscarCommand {
         /// The clinic.
         #[arg(long)]
         clinic: String,
+        /// The address the running service is reached at (for the callback shown).
+        #[arg(long, env = "CORTICO_PUBLIC_URL", default_value = "http://127.0.0.1:8470")]
+        public_url: String,
     },
     /// Forget the connection.
     Disconnect {

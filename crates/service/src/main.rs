@@ -52,9 +52,12 @@ async fn main() -> Result<()> {
         config.public_url =
             args.public_url.clone().unwrap_or_else(|| format!("http://{}", bound.local_addr().unwrap_or(args.bind)));
         config.smtp = args.smtp.config();
+        config.oscar_private_network = args.oscar_private_network;
         listener = Some(bound);
     }
-    if let Command::Oscar(OscarCommand::Connect { public_url, .. }) = &cli.command {
+    if let Command::Oscar(OscarCommand::Connect { public_url, .. } | OscarCommand::Status { public_url, .. }) =
+        &cli.command
+    {
         config.public_url = public_url.clone();
     }
     let app = App::open(&config).await?;
@@ -90,7 +93,7 @@ async fn oscar_command(app: &App, cmd: OscarCommand) -> Result<()> {
             println!("Now open this page, sign in to Oscar and choose Allow:");
             println!("{url}");
         }
-        OscarCommand::Status { clinic } => {
+        OscarCommand::Status { clinic, .. } => {
             let s = oscar.status(clinic_id(app, &clinic).await?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&s)?);
         }

@@ -89,9 +89,11 @@ async fn it_connects_oscar_checks_it_backs_up_and_disconnects_from_the_command_l
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Helen Marchetti"));
 
-    let status: Value = serde_json::from_str(&ok(&data, &["oscar", "status", "--clinic", "cli-clinic"])).unwrap();
+    let args = ["oscar", "status", "--clinic", "cli-clinic", "--public-url", &server.base];
+    let status: Value = serde_json::from_str(&ok(&data, &args)).unwrap();
     assert_eq!(status["state"], "connected");
     assert_eq!(status["provider_name"], "Helen Marchetti");
+    assert_eq!(status["callback_uri"], format!("{}/oscar/callback", server.base), "from the public URL given");
 
     // A consistent copy while the service runs holds the sealed connection.
     let backup = dir.path().join("backup");

@@ -1,10 +1,11 @@
 //! Injected faults, set through `POST /__sim/faults`, so the plug-in's server
 //! can be tested against a slow, broken or clock-skewed Oscar.
 //!
-//! `delay_ms`, `malformed_json` and `status` apply to `<ctx>/ws/services/*`
-//! only; `clock_offset_secs` shifts the clock the OAuth provider validates
-//! timestamps and token lifetimes with. They stay until replaced; `{}`
-//! resets everything.
+//! `delay_ms`, `delay_after_ms`, `hang`, `malformed_json` and `status` apply
+//! to `<ctx>/ws/services/*` only; `rest_module_off` also to `<ctx>/ws/oauth/*`
+//! (both live in the REST module); `clock_offset_secs` shifts the clock the
+//! OAuth provider validates timestamps and token lifetimes with. They stay
+//! until replaced; `{}` resets everything.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,13 +21,23 @@ use crate::pages::error_page;
 
 /// The fault settings.
 ///
-/// JSON: `{"delay_ms":0,"malformed_json":false,"status":null,"clock_offset_secs":0}`;
+/// JSON: `{"delay_ms":0,"delay_after_ms":0,"hang":false,"rest_module_off":false,
+/// "malformed_json":false,"status":null,"clock_offset_secs":0}`;
 /// missing fields take these defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultSettings {
     /// Wait this long before answering a REST call.
     pub delay_ms: u64,
+    /// Do the work (a note is saved), then wait this long before answering:
+    /// a client that gives up first cannot tell whether it happened.
+    pub delay_after_ms: u64,
+    /// Accept the connection and never answer (a hung Tomcat).
+    pub hang: bool,
+    /// `ModuleNames` without `REST` in `oscar.properties`: CXF has no REST
+    /// service, so every `/ws/services/…` and `/ws/oauth/…` path answers its
+    /// 404 page `No service was found.`
+    pub rest_module_off: bool,
     /// Cut successful JSON bodies short, e.g. `{"demographicNo": 10`.
     pub malformed_json: bool,
     /// Answer every REST call with this status and an HTML error page, before
@@ -68,6 +79,11 @@ impl Faults {
 pub(super) fn forced_status(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     html_status(status, error_page(status.as_u16(), status.canonical_reason().unwrap_or("Error")))
+}
+
+/// CXF's answer when no service matches the path (`ServletController`).
+pub(super) fn no_service_found() -> Response {
+    html_status(StatusCode::NOT_FOUND, "<html><body>No service was found.</body></html>".to_owned())
 }
 
 /// Cuts a successful JSON body in half, which never leaves valid JSON.

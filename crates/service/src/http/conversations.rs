@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, AppQuery, StaffAuth};
 use super::AppState;
+use crate::oscar::patients::Refresh;
 use crate::store::audit::{self, Record};
 use crate::store::conversations::{self, Outgoing, Sent};
 use crate::store::lists::{self, Cursor, Viewer};
@@ -183,7 +184,7 @@ async fn start_conversation(
     auth: StaffAuth,
     AppJson(req): AppJson<StartConversationRequest>,
 ) -> ApiResult<(StatusCode, AppJson<SendMessageResponse>)> {
-    refresh_from_oscar(&state, &auth, req.patient.demographic_no).await;
+    refresh_from_oscar(&state, &auth, req.patient.demographic_no).await?;
     let sent =
         conversations::start(&state.db, auth.actor(), req.patient, outgoing(req.message), state.clock.now()).await?;
     // The patient's notification was queued with the message: send it now.
@@ -194,16 +195,18 @@ async fn start_conversation(
 /// Before a first message, the patient's email, phone and identity details
 /// come from Oscar when the clinic connected it (at most a day old). Oscar
 /// being slow or down never stops the message: it is sent with what the
-/// service already has, and staff can add details by hand.
-async fn refresh_from_oscar(state: &AppState, auth: &StaffAuth, demographic_no: u32) {
+/// service already has. A number Oscar says it does not know is refused.
+async fn refresh_from_oscar(state: &AppState, auth: &StaffAuth, demographic_no: u32) -> ApiResult<()> {
     let refresh = state.oscar.refresh_patient(auth.actor(), demographic_no, false);
     match tokio::time::timeout(std::time::Duration::from_secs(5), refresh).await {
+        Ok(Ok(Refresh::NotInOscar)) => return Err(super::oscar::not_in_oscar(demographic_no)),
         Ok(Ok(_)) => {}
         Ok(Err(err)) => {
             tracing::warn!(clinic_id = auth.0.clinic_id, error = err.label(), "could not read the patient from Oscar")
         }
         Err(_) => tracing::warn!(clinic_id = auth.0.clinic_id, "Oscar took too long to answer; sending without it"),
     }
+    Ok(())
 }
 
 /// `POST /api/conversations/{id}/messages`: Send, or Send & Allow Replies.

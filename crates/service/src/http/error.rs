@@ -44,8 +44,8 @@ pub enum ApiError {
     #[error("The service is temporarily unavailable. Please try again.")]
     Unavailable,
     /// Any other status with its own stable code (Oscar connector errors:
-    /// `oscar_not_connected` 409, `oscar_unreachable` 504, `oscar_refused` and
-    /// `oscar_bad_response` 502…).
+    /// `oscar_not_connected` 409, `oscar_unreachable` 504, `oscar_refused`,
+    /// `oscar_rest_module_off` and `oscar_bad_response` 502…).
     #[error("{2}")]
     Coded(StatusCode, &'static str, String),
     /// 500: a bug or a failing disk; details go to the log only.
@@ -128,9 +128,10 @@ impl From<crate::oscar::ConnectorError> for ApiError {
             ConnectorError::Invalid(m) => ApiError::BadRequest(m),
             ConnectorError::Store(e) => e.into(),
             ConnectorError::Oscar(e) => match e {
-                OscarError::Unreachable(_) => {
+                OscarError::Unreachable { .. } => {
                     ApiError::Coded(StatusCode::GATEWAY_TIMEOUT, "oscar_unreachable", message)
                 }
+                OscarError::RestModuleOff => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_rest_module_off", message),
                 OscarError::Refused(_) => ApiError::Coded(StatusCode::BAD_GATEWAY, "oscar_refused", message),
                 OscarError::CallbackRejected(_) => {
                     ApiError::Coded(StatusCode::BAD_REQUEST, "oscar_callback_rejected", message)

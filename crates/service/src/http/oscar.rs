@@ -15,10 +15,21 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, AppQuery, StaffAuth};
 use super::AppState;
+use crate::clock::MINUTE;
 use crate::oscar::patients::Refresh;
+use crate::oscar::ConnectorError;
+use crate::store::chart_notes::{self, Begun};
 use crate::store::lists::{self, Viewer};
-use crate::store::{oscar as conn_store, patients, transcript};
+use crate::store::{patients, rate_limit, transcript};
 use crate::timezone;
+
+/// Refreshes from Oscar one staff member may ask for in ten minutes.
+const REFRESH_LIMIT: i64 = 20;
+
+/// Why a save may be in the chart already, and what to do.
+const UNCERTAIN: &str = "Oscar did not answer after the note was sent, so it may already be in the patient's \
+     chart. Check the chart in Oscar before anything else: this transcript is not sent again, so it is never \
+     saved twice (after a new message, Save to chart saves the whole conversation again).";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -118,6 +129,9 @@ async fn refresh_patient(
     auth: StaffAuth,
     AppPath(demographic_no): AppPath<u32>,
 ) -> ApiResult<AppJson<PatientDetails>> {
+    let key = format!("oscar_refresh:{}", auth.actor().key());
+    let busy = "Too many refreshes from Oscar in a short time. Try again in a few minutes.";
+    rate_limit::take(&state.db, key, state.clock.now(), 10 * MINUTE, REFRESH_LIMIT, busy).await?;
     match state.oscar.refresh_patient(auth.actor(), demographic_no, true).await? {
         Refresh::Updated | Refresh::Fresh => {}
         Refresh::NotConnected => {
@@ -127,13 +141,24 @@ async fn refresh_patient(
                 "Oscar is not connected. An administrator can connect it from the menu.".into(),
             ))
         }
-        Refresh::NotInOscar => return Err(ApiError::NotFound("Oscar has no patient with that number.".into())),
+        Refresh::NotInOscar => return Err(not_in_oscar(demographic_no)),
     }
     Ok(AppJson(patients::details(state.db.read(), auth.0.clinic_id, i64::from(demographic_no)).await?))
 }
 
+/// The answer for a demographic number Oscar does not know.
+pub(super) fn not_in_oscar(demographic_no: u32) -> ApiError {
+    ApiError::Coded(
+        StatusCode::NOT_FOUND,
+        "not_in_oscar",
+        format!("Oscar has no patient with demographic number {demographic_no}."),
+    )
+}
+
 /// `POST /api/conversations/{id}/chart`: saves the conversation's transcript
-/// to the patient's chart in Oscar as an unsigned email-encounter note.
+/// to the patient's chart in Oscar as an unsigned email-encounter note. A
+/// transcript is saved once: saving it again answers as the first save did,
+/// and one whose save got no answer is not sent again (`chart_save_uncertain`).
 async fn save_to_chart(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -142,18 +167,33 @@ async fn save_to_chart(
     let viewer = Viewer::Staff { id: auth.0.staff_id, clinic_id: auth.0.clinic_id };
     let clinic = crate::store::clinics::by_id(state.db.read(), auth.0.clinic_id).await?;
     let transcript = transcript::transcript(state.db.read(), viewer, id).await?;
-    let text = transcript.render(&clinic.name, clinic.zone());
-    let note_id = state.oscar.save_note(auth.0.clinic_id, transcript.demographic_no, &text).await?;
+    let (through, messages) = (transcript.last_message_id, transcript.messages.len());
+    let uncertain = |status| ApiError::Coded(status, "chart_save_uncertain", UNCERTAIN.into());
+    match chart_notes::begin(&state.db, auth.actor(), id, through, state.clock.now()).await? {
+        Begun::Started => {}
+        Begun::Saved { oscar_note_id, saved_at } => {
+            return Ok(AppJson(ChartNoteSaved { note_id: oscar_note_id, saved_at, messages }))
+        }
+        Begun::Uncertain => return Err(uncertain(StatusCode::CONFLICT)),
+    }
+    // Lets staff reading the chart tell which transcript a note is.
+    let text = format!(
+        "{}\n(Cortico conversation {id}, through message {through})\n",
+        transcript.render(&clinic.name, clinic.zone())
+    );
+    let note_id = match state.oscar.save_note(auth.0.clinic_id, transcript.demographic_no, &text).await {
+        Ok(note_id) => note_id,
+        Err(ConnectorError::Oscar(err)) if err.maybe_done() => {
+            tracing::warn!(clinic_id = auth.0.clinic_id, conversation_id = id, "Save to chart: outcome unknown");
+            return Err(uncertain(StatusCode::GATEWAY_TIMEOUT));
+        }
+        Err(err) => {
+            chart_notes::abandon(&state.db, id, through).await?;
+            return Err(err.into());
+        }
+    };
     let now = state.clock.now();
-    conn_store::record_chart_note(
-        &state.db,
-        auth.actor(),
-        id,
-        transcript.patient_id,
-        transcript.last_message_id,
-        note_id.clone(),
-        now,
-    )
-    .await?;
-    Ok(AppJson(ChartNoteSaved { note_id, saved_at: now, messages: transcript.messages.len() }))
+    let keys = (id, transcript.patient_id, through);
+    chart_notes::record(&state.db, auth.actor(), keys, note_id.clone(), now).await?;
+    Ok(AppJson(ChartNoteSaved { note_id, saved_at: now, messages }))
 }

@@ -93,6 +93,18 @@ pub fn compose(content: &Content) -> (String, String) {
                  {clinic}\n"
             ),
         ),
+        Content::DetailsChanged { clinic } => (
+            format!("Your details at {clinic} changed / Vos coordonnées chez {clinic} ont changé"),
+            format!(
+                "The contact or identity details {clinic} keeps for secure messages were changed, \
+                 and you were signed out of the patient portal. If you did not ask for this, \
+                 call the clinic.\n\n\
+                 ---\n\n\
+                 Les coordonnées ou les renseignements d'identité que {clinic} conserve pour la \
+                 messagerie sécurisée ont été modifiés, et vous avez été déconnecté du portail. \
+                 Si vous ne l'avez pas demandé, appelez la clinique.\n"
+            ),
+        ),
     }
 }
 

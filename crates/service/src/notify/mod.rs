@@ -35,6 +35,12 @@ pub enum Content {
         /// Six digits.
         code: String,
     },
+    /// Sent to the previous email address: the patient's contact or identity
+    /// details changed (which ones, or to what, is not said).
+    DetailsChanged {
+        /// Clinic display name.
+        clinic: String,
+    },
 }
 
 /// A way to reach patients (email, SMS).
@@ -149,6 +155,9 @@ impl Notifier {
     async fn content(&self, due: &Due) -> crate::db::Result<Content> {
         let clinic = clinics::by_id(self.db.read(), due.clinic_id).await?.name;
         let (patient_id, conversation_id, now) = (due.patient_id, due.conversation_id, self.clock.now());
+        if due.kind == "details_changed" {
+            return Ok(Content::DetailsChanged { clinic });
+        }
         if due.kind == "code" {
             let code = crypto::six_digit_code();
             let for_hash = code.clone();

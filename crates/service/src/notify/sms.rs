@@ -12,5 +12,8 @@ pub fn text(content: &Content) -> String {
         Content::Code { clinic, code } => {
             format!("{code} is your {clinic} verification code. It expires in 10 minutes.")
         }
+        Content::DetailsChanged { clinic } => {
+            format!("{clinic} changed your contact details. If you did not ask for this, call the clinic.")
+        }
     }
 }

@@ -18,9 +18,21 @@ use crate::clock::Clock;
 /// Why a call to Oscar failed, in words an admin or staff member can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum OscarError {
-    /// No answer: down, unreachable, or slower than the timeout.
-    #[error("Oscar did not answer ({0}). Check that Oscar is running and reachable from the messaging service.")]
-    Unreachable(String),
+    /// No answer: down, unreachable, a TLS failure, or slower than the
+    /// timeout. One message for all, so the service cannot be used to probe
+    /// which addresses and ports answer; the detail goes to the log only.
+    #[error("Oscar did not answer. Check that Oscar is running and reachable from the messaging service.")]
+    Unreachable {
+        /// The request may have reached Oscar (it timed out or broke after
+        /// connecting), so what it asked may have been done.
+        sent: bool,
+    },
+    /// CXF's `No service was found.`: Oscar's REST module is off.
+    #[error(
+        "Oscar's REST module is off (Oscar answers \"No service was found.\"). In oscar.properties set \
+         ModuleNames=REST (with any other modules in use), then restart Tomcat."
+    )]
+    RestModuleOff,
     /// 401: the key, secret or token was refused (classic Oscar has then
     /// deleted the token, if one was sent).
     #[error("Oscar refused the credentials ({0}).")]
@@ -36,7 +48,7 @@ pub enum OscarError {
         /// A short excerpt of the body.
         detail: String,
     },
-    /// 204 or 404 for a record.
+    /// A 404 from one of Oscar's resources (a JSON answer), not from CXF.
     #[error("Oscar has no such record.")]
     NotFound,
     /// The body is not what Oscar sends.
@@ -48,6 +60,12 @@ impl OscarError {
     /// Whether the stored access token is now unusable.
     pub fn breaks_connection(&self) -> bool {
         matches!(self, OscarError::Refused(_))
+    }
+
+    /// Whether Oscar may have done what was asked (no answer came after the
+    /// request was sent, or an answer came that could not be read).
+    pub fn maybe_done(&self) -> bool {
+        matches!(self, OscarError::Unreachable { sent: true } | OscarError::Malformed(_))
     }
 }
 
@@ -93,8 +111,9 @@ impl OscarClient {
     }
 
     /// A client with the service's clock (signatures carry its timestamps).
-    pub fn new(clock: Clock, timeout: Duration) -> OscarClient {
+    pub fn new(clock: Clock, timeout: Duration, private_network: bool) -> OscarClient {
         let http = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(super::address::GuardedResolver { private_network }))
             .connect_timeout(timeout.min(Duration::from_secs(4)))
             .timeout(timeout)
             // A redirect would change the URL the signature was made for.
@@ -185,6 +204,7 @@ impl OscarClient {
         let body = read_limited(response, self.timeout).await?;
         match status {
             200 => Ok(body),
+            404 if is_no_service(&body) => Err(OscarError::RestModuleOff),
             400 if body.contains("oauth_callback") => Err(OscarError::CallbackRejected(callback.to_owned())),
             401 => Err(OscarError::Refused(excerpt(&body, "the key, secret or token is not valid"))),
             _ => Err(OscarError::Status { status, detail: excerpt(&body, "no details") }),
@@ -211,14 +231,11 @@ fn service_url(ep: &Endpoint, path: &str) -> Result<Url, OscarError> {
 }
 
 fn unreachable(err: reqwest::Error, timeout: Duration) -> OscarError {
-    let what = if err.is_timeout() {
-        format!("no answer within {} s", timeout.as_secs_f32())
-    } else if err.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "the connection failed".to_owned()
-    };
-    OscarError::Unreachable(what)
+    // The URL can name a patient (`demographics/summary/N`): keep it out.
+    let err = err.without_url();
+    let sent = !err.is_connect();
+    tracing::warn!(error = %err, timeout_s = timeout.as_secs_f32(), connect = !sent, "Oscar did not answer");
+    OscarError::Unreachable { sent }
 }
 
 async fn read_limited(response: reqwest::Response, timeout: Duration) -> Result<String, OscarError> {
@@ -234,6 +251,11 @@ async fn read_limited(response: reqwest::Response, timeout: Duration) -> Result<
 
 async fn read_json(response: reqwest::Response, timeout: Duration) -> Result<Option<Value>, OscarError> {
     let status = response.status().as_u16();
+    let json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     let body = read_limited(response, timeout).await?;
     match status {
         200 | 201 => serde_json::from_str(&body)
@@ -241,9 +263,18 @@ async fn read_json(response: reqwest::Response, timeout: Duration) -> Result<Opt
             .map_err(|e| OscarError::Malformed(format!("not JSON: {}", e.classify_name()))),
         204 => Ok(None),
         401 => Err(OscarError::Refused("the access token is no longer valid".into())),
-        404 => Err(OscarError::NotFound),
+        404 if is_no_service(&body) => Err(OscarError::RestModuleOff),
+        // Only a resource's own answer (JSON) means "no such record"; a bare
+        // 404 page is a wrong address or a proxy, not an empty result.
+        404 if json => Err(OscarError::NotFound),
         _ => Err(OscarError::Status { status, detail: excerpt(&body, "no details") }),
     }
+}
+
+/// CXF's page for a path no service is deployed at, bare or in
+/// `<html><body>`: what `/ws/…` answers when `ModuleNames` lacks `REST`.
+fn is_no_service(body: &str) -> bool {
+    body.len() < 200 && body.contains("No service was found.")
 }
 
 trait ClassifyName {

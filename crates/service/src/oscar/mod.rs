@@ -2,7 +2,9 @@
 //! then demographics, the day's appointments and notes saved to the chart,
 //! all as the Oscar provider who authorised the service.
 
+pub mod address;
 pub mod callback_page;
+mod calls;
 pub mod client;
 pub mod json;
 pub mod oauth1;
@@ -10,13 +12,11 @@ pub mod patients;
 
 use std::sync::Arc;
 
-use cortico_protocol::api::{OscarConnection, OscarConnectionState};
-use serde_json::json;
-
 use crate::clock::Clock;
-use crate::store::oscar::{self as conn_store, Connection, Start, State};
+use crate::store::oscar::{self as conn_store, Start, State};
 use crate::store::{Actor, Db, StoreError};
 use client::{Endpoint, OscarClient, OscarError, Token};
+use cortico_protocol::api::{OscarConnection, OscarConnectionState};
 use oauth1::SignatureMethod;
 
 /// Why an Oscar operation failed: the connection, or Oscar itself.
@@ -43,7 +43,8 @@ impl ConnectorError {
             ConnectorError::NotConnected(_) => "not connected",
             ConnectorError::Invalid(_) => "invalid settings",
             ConnectorError::Store(_) => "storage error",
-            ConnectorError::Oscar(OscarError::Unreachable(_)) => "Oscar unreachable",
+            ConnectorError::Oscar(OscarError::Unreachable { .. }) => "Oscar unreachable",
+            ConnectorError::Oscar(OscarError::RestModuleOff) => "Oscar's REST module is off",
             ConnectorError::Oscar(OscarError::Refused(_)) => "Oscar refused the credentials",
             ConnectorError::Oscar(OscarError::CallbackRejected(_)) => "callback rejected",
             ConnectorError::Oscar(OscarError::Status { .. }) => "Oscar error status",
@@ -66,6 +67,8 @@ pub struct Connector {
     clock: Clock,
     /// `<public url>/oscar/callback`.
     callback: String,
+    /// The operator allows Oscar addresses on private networks.
+    private_network: bool,
 }
 
 /// (clinic, date, provider): one cached day of appointments.
@@ -80,11 +83,20 @@ const DAY_CACHE_MS: i64 = 60 * 1000;
 pub const REFRESH_AFTER_MS: i64 = 24 * 3600 * 1000;
 
 impl Connector {
-    /// A connector for the service at `public_url`.
-    pub fn new(db: Db, key: Vec<u8>, clock: Clock, public_url: &str, timeout: std::time::Duration) -> Connector {
+    /// A connector for the service at `public_url`; `private_network` lets
+    /// admins name an Oscar on a private network (see `address`).
+    pub fn new(
+        db: Db,
+        key: Vec<u8>,
+        clock: Clock,
+        public_url: &str,
+        timeout: std::time::Duration,
+        private_network: bool,
+    ) -> Connector {
         Connector {
             days: Arc::default(),
-            client: OscarClient::new(clock.clone(), timeout),
+            client: OscarClient::new(clock.clone(), timeout, private_network),
+            private_network,
             db,
             key: Arc::new(key),
             clock,
@@ -136,7 +148,8 @@ impl Connector {
         client_secret: Option<&str>,
         method: Option<&str>,
     ) -> Result<String, ConnectorError> {
-        let base_url = normalize_base_url(base_url)?;
+        let base_url = address::normalize_base_url(base_url)?;
+        address::check(&base_url, self.private_network)?;
         let client_key = client_key.trim();
         if client_key.is_empty() || client_key.len() > 200 {
             return Err(ConnectorError::Invalid("Enter the REST client's key from Oscar.".into()));
@@ -155,9 +168,6 @@ impl Connector {
             Some(m) => SignatureMethod::parse(m)
                 .ok_or_else(|| ConnectorError::Invalid("The signature method is HMAC-SHA1 or PLAINTEXT.".into()))?,
         };
-        if method == SignatureMethod::Plaintext && !base_url.starts_with("https://") && !is_loopback(&base_url) {
-            return Err(ConnectorError::Invalid("PLAINTEXT sends the secret itself: use it only with https.".into()));
-        }
         let ep =
             Endpoint { base_url: base_url.clone(), client_key: client_key.to_owned(), client_secret: secret, method };
         let temporary = self.client.initiate(&ep, &self.callback).await?;
@@ -197,7 +207,7 @@ impl Connector {
             conn_store::mark_broken(&self.db, conn.clinic_id, why, now).await?;
             return Err(ConnectorError::NotConnected(why.into()));
         };
-        let ep = endpoint(&conn)?;
+        let ep = self.endpoint(&conn)?;
         let (token, secret) = conn.request.clone().ok_or_else(|| ConnectorError::NotConnected("No request".into()))?;
         let access = match self.client.exchange(&ep, &Token { token, secret }, verifier).await {
             Ok(t) => t,
@@ -236,189 +246,5 @@ impl Connector {
     /// Whether the clinic has a working connection.
     pub async fn is_connected(&self, clinic_id: i64) -> Result<bool, ConnectorError> {
         Ok(conn_store::get(&self.db, &self.key, clinic_id).await?.is_some_and(|c| c.state == State::Connected))
-    }
-
-    /// A patient's demographic record (`/demographics/summary/{n}`);
-    /// `Ok(None)` when Oscar has no such patient.
-    pub async fn demographic(
-        &self,
-        clinic_id: i64,
-        demographic_no: u32,
-    ) -> Result<Option<json::Demographic>, ConnectorError> {
-        let body = self.get(clinic_id, &format!("demographics/summary/{demographic_no}")).await?;
-        match body {
-            None => Ok(None),
-            Some(v) => match json::demographic(&v, true) {
-                Some(d) if d.demographic_no == demographic_no => Ok(Some(d)),
-                Some(_) => Err(OscarError::Malformed("a different patient's record came back".into()).into()),
-                None => Err(OscarError::Malformed("no demographic record in the answer".into()).into()),
-            },
-        }
-    }
-
-    /// A provider's appointments on `date` (`yyyy-mm-dd`); the connected
-    /// provider's own when `provider_no` is `None`.
-    pub async fn appointments(
-        &self,
-        clinic_id: i64,
-        date: &str,
-        provider_no: Option<&str>,
-    ) -> Result<Vec<json::Appointment>, ConnectorError> {
-        let now = self.clock.now();
-        let key = (clinic_id, date.to_owned(), provider_no.unwrap_or_default().to_owned());
-        let cached = self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).cloned();
-        if let Some((_, day)) = cached.filter(|(at, _)| now - at < DAY_CACHE_MS) {
-            return Ok(day);
-        }
-        let day = self.fetch_appointments(clinic_id, date, provider_no).await?;
-        let mut days = self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        days.retain(|_, (at, _)| now - *at < DAY_CACHE_MS);
-        days.insert(key, (now, day.clone()));
-        Ok(day)
-    }
-
-    async fn fetch_appointments(
-        &self,
-        clinic_id: i64,
-        date: &str,
-        provider_no: Option<&str>,
-    ) -> Result<Vec<json::Appointment>, ConnectorError> {
-        let path = match provider_no {
-            Some(p) => format!("schedule/{}/day/{date}", oauth1::encode(p)),
-            None => format!("schedule/day/{date}"),
-        };
-        let body = self.get(clinic_id, &path).await?.unwrap_or(serde_json::Value::Null);
-        if body.is_null() {
-            return Ok(Vec::new());
-        }
-        json::appointments(&body)
-            .ok_or_else(|| OscarError::Malformed("no appointment list in the answer".into()).into())
-    }
-
-    /// Saves `text` to the patient's chart as an unsigned email-encounter note.
-    pub async fn save_note(
-        &self,
-        clinic_id: i64,
-        demographic_no: u32,
-        text: &str,
-    ) -> Result<Option<String>, ConnectorError> {
-        let (conn, ep, access) = self.live(clinic_id).await?;
-        let body = json!({ "note": text, "isSigned": false, "encounterType": "email encounter with client" });
-        let result = self.client.post_json(&ep, &access, &format!("notes/{demographic_no}/save"), &body).await;
-        match result {
-            Ok(Some(v)) => Ok(json::saved_note_id(&v)),
-            Ok(None) => Err(OscarError::Malformed("Oscar saved nothing (an empty note?)".into()).into()),
-            Err(err) => Err(self.broken_if(&conn, err).await),
-        }
-    }
-
-    async fn get(&self, clinic_id: i64, path: &str) -> Result<Option<serde_json::Value>, ConnectorError> {
-        let (conn, ep, access) = self.live(clinic_id).await?;
-        match self.client.get_json(&ep, &access, path).await {
-            Ok(v) => Ok(v),
-            Err(OscarError::NotFound) => Ok(None),
-            Err(err) => Err(self.broken_if(&conn, err).await),
-        }
-    }
-
-    async fn live(&self, clinic_id: i64) -> Result<(Connection, Endpoint, Token), ConnectorError> {
-        let conn = conn_store::get(&self.db, &self.key, clinic_id).await?.ok_or_else(|| {
-            ConnectorError::NotConnected(
-                "Oscar is not connected. An administrator can connect it from the menu.".into(),
-            )
-        })?;
-        let access = match (&conn.state, &conn.access) {
-            (State::Connected, Some((token, secret))) => Token { token: token.clone(), secret: secret.clone() },
-            (State::Broken, _) => {
-                return Err(ConnectorError::NotConnected(format!(
-                    "The connection to Oscar is broken: {} An administrator must connect it again.",
-                    conn.problem.as_deref().unwrap_or("Oscar refused the service's token.")
-                )))
-            }
-            _ => {
-                return Err(ConnectorError::NotConnected(
-                    "Oscar is not connected yet: an administrator must finish authorising it in Oscar.".into(),
-                ))
-            }
-        };
-        let ep = endpoint(&conn)?;
-        Ok((conn, ep, access))
-    }
-
-    /// A refused token is gone for good in classic Oscar: mark the connection
-    /// broken so admins see it, instead of retrying.
-    async fn broken_if(&self, conn: &Connection, err: OscarError) -> ConnectorError {
-        if err.breaks_connection() {
-            self.forget_days(conn.clinic_id);
-            let why = "Oscar refused the service's access token (revoked, expired, or a clock difference of more \
-                       than five minutes). Check the clocks, then connect Oscar again.";
-            if let Err(store) = conn_store::mark_broken(&self.db, conn.clinic_id, why, self.clock.now()).await {
-                return store.into();
-            }
-            tracing::warn!(clinic_id = conn.clinic_id, "Oscar refused the access token; connection marked broken");
-        }
-        err.into()
-    }
-}
-
-impl Connector {
-    /// Drops a clinic's cached days (its connection changed).
-    fn forget_days(&self, clinic_id: i64) {
-        self.days.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(c, _, _), _| *c != clinic_id);
-    }
-}
-
-fn endpoint(conn: &Connection) -> Result<Endpoint, ConnectorError> {
-    Ok(Endpoint {
-        base_url: conn.base_url.clone(),
-        client_key: conn.client_key.clone(),
-        client_secret: conn.client_secret.clone(),
-        method: SignatureMethod::parse(&conn.signature_method).unwrap_or(SignatureMethod::HmacSha1),
-    })
-}
-
-/// `https://emr.clinic.ca/oscar/` or `…/oscar/provider/providercontrol.jsp`
-/// → `https://emr.clinic.ca/oscar`: admins paste what their address bar shows.
-pub fn normalize_base_url(input: &str) -> Result<String, ConnectorError> {
-    let bad = || ConnectorError::Invalid("Enter Oscar's address, like https://emr.clinic.ca/oscar".into());
-    let mut url = url::Url::parse(input.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || !url.username().is_empty() {
-        return Err(bad());
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    let path = url.path().to_owned();
-    // Keep the context path: everything before a known Oscar page.
-    let context = ["/provider/", "/casemgmt/", "/oscarEncounter/", "/ws/", "/index.jsp", "/login.do", "/admin/"]
-        .iter()
-        .filter_map(|marker| path.find(marker))
-        .min()
-        .map_or(path.as_str(), |i| &path[..i]);
-    let context = context.trim_end_matches('/').to_owned();
-    url.set_path(&context);
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn is_loopback(base_url: &str) -> bool {
-    ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| base_url.starts_with(p))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_urls_keep_the_context_path_only() {
-        let n = |s| normalize_base_url(s).unwrap();
-        assert_eq!(n("https://emr.clinic.ca/oscar/"), "https://emr.clinic.ca/oscar");
-        assert_eq!(
-            n("https://emr.clinic.ca/oscar_15/provider/providercontrol.jsp?x=1"),
-            "https://emr.clinic.ca/oscar_15"
-        );
-        assert_eq!(n("http://127.0.0.1:8080/oscar"), "http://127.0.0.1:8080/oscar");
-        assert_eq!(n("https://emr.clinic.ca/"), "https://emr.clinic.ca");
-        assert!(normalize_base_url("ftp://x/oscar").is_err());
-        assert!(normalize_base_url("emr.clinic.ca").is_err());
-        assert!(normalize_base_url("https://user:pw@emr/oscar").is_err());
     }
 }

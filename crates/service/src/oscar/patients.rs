@@ -53,6 +53,8 @@ impl Connector {
             health_card_number: d.hin.filter(|h| patients::valid_hin(h)),
             date_of_birth: d.date_of_birth,
         };
+        // A changed email queues a notice to the previous address: the
+        // caller's next notifier wake (or the worker's round) sends it.
         patients::update_details(&self.db, actor, i64::from(demographic_no), req, &self.key, now, Source::Oscar)
             .await?;
         Ok(Refresh::Updated)

@@ -6,6 +6,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod chart_notes;
 pub mod clinics;
 pub mod conversations;
 pub mod deployment;

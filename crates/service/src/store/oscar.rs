@@ -1,6 +1,5 @@
 //! Each clinic's connection to its Oscar: where it is, the REST client's
-//! credentials and the access token, sealed at rest; and the transcripts
-//! saved to charts.
+//! credentials and the access token, sealed at rest.
 
 use crate::args;
 use crate::crypto;
@@ -253,6 +252,24 @@ pub async fn mark_broken(db: &Db, clinic_id: i64, problem: &str, now: i64) -> Re
     .await
 }
 
+/// Shows a problem on a working connection, or clears it (`None`); the
+/// connection stays usable (Oscar's REST module off, say).
+pub async fn set_problem(db: &Db, clinic_id: i64, problem: Option<&str>, now: i64) -> Result<()> {
+    let problem = problem.map(str::to_owned);
+    db.write(move |w| {
+        Box::pin(async move {
+            // language=SQL
+            w.execute(
+                "UPDATE oscar_connections SET problem = $2, updated_at = $3 WHERE clinic_id = $1 AND state = 'connected'",
+                args![clinic_id, problem, now],
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
 /// Forgets the clinic's connection.
 pub async fn disconnect(db: &Db, actor: Actor, now: i64) -> Result<()> {
     let clinic_id = actor.clinic_id();
@@ -260,37 +277,6 @@ pub async fn disconnect(db: &Db, actor: Actor, now: i64) -> Result<()> {
         Box::pin(async move {
             w.execute("DELETE FROM oscar_connections WHERE clinic_id = $1", args![clinic_id]).await?;
             audit::append(w, now, &[Record::new(actor, "oscar.disconnected", None, None)]).await
-        })
-    })
-    .await
-}
-
-/// Records a transcript saved to the chart.
-pub async fn record_chart_note(
-    db: &Db,
-    actor: Actor,
-    conversation_id: i64,
-    patient_id: i64,
-    through_message_id: i64,
-    oscar_note_id: Option<String>,
-    now: i64,
-) -> Result<()> {
-    let clinic_id = actor.clinic_id();
-    db.write(move |w| {
-        Box::pin(async move {
-            // language=SQL
-            w.execute(
-                "INSERT INTO chart_notes (clinic_id, conversation_id, through_message_id, oscar_note_id, saved_by, saved_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                args![clinic_id, conversation_id, through_message_id, oscar_note_id, actor.id(), now],
-            )
-            .await?;
-            audit::append(
-                w,
-                now,
-                &[Record::new(actor, "conversation.save_to_chart", Some(patient_id), Some(conversation_id))],
-            )
-            .await
         })
     })
     .await

@@ -6,6 +6,7 @@ use cortico_protocol::OscarPatientRef;
 use sqlx::AnyPool;
 
 use super::audit::{self, Record};
+use super::notifications;
 use super::patient_auth::{self, normalize_dob_text, normalize_hin};
 use super::{Actor, Db, Result, StoreError, WriteCtx};
 
@@ -51,7 +52,9 @@ pub fn tidy_name(name: &str) -> String {
     out
 }
 
-/// The patient with this demographic number, created or renamed from the page.
+/// The patient with this demographic number, created or renamed from the
+/// page; a name Oscar gave is never replaced by the page's (which can be cut
+/// short, like "SINGH, H").
 pub async fn upsert(w: &mut WriteCtx, clinic_id: i64, patient: &OscarPatientRef, now: i64) -> Result<i64> {
     let first = tidy_name(&patient.name.first);
     let last = tidy_name(&patient.name.last);
@@ -66,7 +69,9 @@ pub async fn upsert(w: &mut WriteCtx, clinic_id: i64, patient: &OscarPatientRef,
         .scalar(
             "INSERT INTO patients (clinic_id, demographic_no, first_name, last_name, created_at)
          VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (clinic_id, demographic_no) DO UPDATE SET first_name = $3, last_name = $4
+         ON CONFLICT (clinic_id, demographic_no) DO UPDATE SET
+             first_name = CASE WHEN patients.oscar_synced_at IS NULL THEN $3 ELSE patients.first_name END,
+             last_name = CASE WHEN patients.oscar_synced_at IS NULL THEN $4 ELSE patients.last_name END
          RETURNING id",
             args![clinic_id, i64::from(patient.demographic_no), &first, &last, now],
         )
@@ -152,6 +157,11 @@ fn clean_email(email: &str) -> Result<Option<String>> {
     }
 }
 
+/// A value the patient had, replaced by another (`None` leaves it as it is).
+fn differs<T: PartialEq>(old: &Option<T>, new: &Option<T>) -> bool {
+    old.is_some() && new.is_some() && old != new
+}
+
 /// Where patient details come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -175,7 +185,10 @@ pub async fn oscar_synced_at(pool: &AnyPool, clinic_id: i64, demographic_no: i64
 
 /// Sets a patient's contact and identity details (from Oscar, or typed by
 /// staff); creates the patient when new (names required then). The health
-/// card number and date of birth are stored only as keyed hashes.
+/// card number and date of birth are stored only as keyed hashes. A change
+/// of a value the patient had (email, phone, health card, birth date) is
+/// audited, tells the previous email address, and ends the patient's portal
+/// sessions: whoever changed it may not be the patient.
 pub async fn update_details(
     db: &Db,
     actor: Actor,
@@ -184,7 +197,7 @@ pub async fn update_details(
     key: &[u8],
     now: i64,
     source: Source,
-) -> Result<()> {
+) -> Result<bool> {
     if demographic_no <= 0 || demographic_no > i64::from(u32::MAX) {
         return Err(StoreError::NotFound("No such patient."));
     }
@@ -240,6 +253,19 @@ pub async fn update_details(
                     .await?
                 }
             };
+            struct Before {
+                email: Option<String>,
+                phone: Option<String>,
+                hin_hash: Option<Vec<u8>>,
+                dob_hash: Option<Vec<u8>>,
+            }
+            crate::row_struct!(Before { email, phone, hin_hash, dob_hash });
+            let before: Before =
+                w.one("SELECT email, phone, hin_hash, dob_hash FROM patients WHERE id = $1", args![id]).await?;
+            let changed = (email.is_some() && before.email.is_some() && email.as_ref() != Some(&before.email))
+                || differs(&before.phone, &phone)
+                || differs(&before.hin_hash, &hin_hash)
+                || differs(&before.dob_hash, &dob_hash);
             // language=SQL
             w.execute(
                 "UPDATE patients SET
@@ -263,7 +289,21 @@ pub async fn update_details(
             )
             .await?;
             let action = if source == Source::Oscar { "patient.read_from_oscar" } else { "patient.update" };
-            audit::append(w, now, &[Record::new(actor, action, Some(id), None)]).await
+            let mut records = vec![Record::new(actor, action, Some(id), None)];
+            if changed {
+                records.push(Record::new(actor, "patient.details_changed", Some(id), None));
+                if let Some(previous) = before.email.filter(|e| !e.is_empty()) {
+                    notifications::insert(w, clinic_id, id, None, "details_changed", "email", &previous, now).await?;
+                }
+                // language=SQL
+                w.execute(
+                    "UPDATE patient_sessions SET revoked_at = $2 WHERE patient_id = $1 AND revoked_at IS NULL",
+                    args![id, now],
+                )
+                .await?;
+            }
+            audit::append(w, now, &records).await?;
+            Ok(changed)
         })
     })
     .await

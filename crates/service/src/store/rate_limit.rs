@@ -33,3 +33,25 @@ pub async fn reset(w: &mut WriteCtx, key: &str) -> Result<()> {
     w.execute("DELETE FROM rate_events WHERE key = $1", args![key]).await?;
     Ok(())
 }
+
+/// [`hit`] in a write of its own, for a request whose work is elsewhere (a
+/// call to Oscar): `RateLimited(message)` when the limit is reached.
+pub async fn take(
+    db: &super::Db,
+    key: String,
+    now: i64,
+    window_ms: i64,
+    limit: i64,
+    message: &'static str,
+) -> Result<()> {
+    db.write(move |w| {
+        Box::pin(async move {
+            if hit(w, &key, now, window_ms, limit).await? {
+                Ok(())
+            } else {
+                Err(super::StoreError::RateLimited(message.into()))
+            }
+        })
+    })
+    .await
+}

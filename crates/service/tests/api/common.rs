@@ -53,6 +53,11 @@ fn password_hash() -> &'static str {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with(|_| {}).await
+    }
+
+    /// A service whose configuration `adjust` changes first (operator flags).
+    pub async fn with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = AppConfig::new(dir.path().to_path_buf());
         let postgres = crate::pg::TestDatabase::create_if_configured().await;
@@ -61,6 +66,7 @@ impl TestApp {
         }
         // Calls to the Oscar simulator are local: a slow one is a fault.
         config.oscar_timeout = std::time::Duration::from_millis(1500);
+        adjust(&mut config);
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
         TestApp { state: app.state.clone(), router, dir, postgres, _app: app }

@@ -19,5 +19,7 @@ mod isolation;
 mod lists;
 mod origins;
 mod oscar;
+mod oscar_answers;
+mod patient_details;
 mod stream;
 mod unread;

@@ -15,10 +15,10 @@ use crate::sim::Sim;
 
 /// The service's callback as the harness configures it (public URL
 /// `http://127.0.0.1:8470`).
-const REGISTERED_URI: &str = "http://127.0.0.1:8470/oscar";
+pub(crate) const REGISTERED_URI: &str = "http://127.0.0.1:8470/oscar";
 
 /// A clinic with an admin and an MOA.
-async fn clinic(app: &TestApp) -> (User, User) {
+pub(crate) async fn clinic(app: &TestApp) -> (User, User) {
     let clinic = app.clinic("lakeshore").await;
     (app.user(clinic, "admin@c.example", Role::Admin).await, app.user(clinic, "moa@c.example", Role::Moa).await)
 }
@@ -33,13 +33,13 @@ async fn follow(app: &TestApp, location: &str) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-async fn connect(app: &TestApp, sim: &Sim, admin: &User, key: &str, secret: &str) -> (StatusCode, Value) {
+pub(crate) async fn connect(app: &TestApp, sim: &Sim, admin: &User, key: &str, secret: &str) -> (StatusCode, Value) {
     let body = json!({ "base_url": format!("{}/provider/providercontrol.jsp", sim.base), "client_key": key, "client_secret": secret });
     app.call(Method::PUT, "/api/oscar/connection", Some(&admin.token), Some(body)).await
 }
 
 /// Connects the clinic through the whole flow; returns the sim.
-async fn connected(app: &TestApp, admin: &User, variant: Variant) -> Sim {
+pub(crate) async fn connected(app: &TestApp, admin: &User, variant: Variant) -> Sim {
     let sim = Sim::start(variant).await;
     let (key, secret) = sim.rest_client(REGISTERED_URI, -1).await;
     let (status, body) = connect(app, &sim, admin, &key, &secret).await;

@@ -31,6 +31,9 @@ pub(super) async fn initiate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if state.faults.get().rest_module_off {
+        return crate::server::faults::no_service_found();
+    }
     let variant = state.config.variant;
     let req = OAuthRequest::new(&method, &uri, &headers, &body);
     match issue_request_token(&state, &req) {
@@ -85,6 +88,9 @@ pub(super) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if state.faults.get().rest_module_off {
+        return crate::server::faults::no_service_found();
+    }
     let variant = state.config.variant;
     let req = OAuthRequest::new(&method, &uri, &headers, &body);
     match issue_access_token(&state, &req) {

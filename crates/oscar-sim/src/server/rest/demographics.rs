@@ -10,7 +10,7 @@
 use serde_json::{json, Map, Value};
 
 use super::time::{age, local_ms};
-use super::{json, no_content, not_found, Call};
+use super::{json, no_content, not_found, server_error, Call};
 use crate::clinic::{Patient, Provider, ProviderRole, Variant};
 use crate::date::Date;
 
@@ -23,7 +23,8 @@ pub(super) fn full(call: &Call<'_>, id: &str) -> Response {
     demographic(call, id, false)
 }
 
-/// `GET demographics/summary/{id}`: no lists; `alternativePhone` is the cell.
+/// `GET demographics/summary/{id}`: no lists; `alternativePhone` is the cell;
+/// an unknown id is 500 on classic (see `demographic`).
 pub(super) fn summary(call: &Call<'_>, id: &str) -> Response {
     demographic(call, id, true)
 }
@@ -36,6 +37,9 @@ fn demographic(call: &Call<'_>, id: &str, summary: bool) -> Response {
     };
     match call.state.clinic.patient(demographic_no) {
         Some(patient) => json(&demographic_to1(call, patient, summary)),
+        // Classic's summary converts the missing record anyway: a
+        // NullPointerException, so 500. Open-O and the full record answer 204.
+        None if summary && call.variant() == Variant::Classic => server_error("java.lang.NullPointerException"),
         None => no_content(),
     }
 }

@@ -69,6 +69,12 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let fault = state.faults.get();
+    if fault.hang {
+        return std::future::pending().await;
+    }
+    if fault.rest_module_off {
+        return faults::no_service_found();
+    }
     if fault.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
     }
@@ -93,6 +99,9 @@ async fn handle(
         body: &body,
     };
     let response = dispatch(&call, &method, &segments);
+    if fault.delay_after_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.delay_after_ms)).await;
+    }
     if fault.malformed_json {
         return faults::malform(response).await;
     }
