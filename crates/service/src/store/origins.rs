@@ -4,24 +4,15 @@
 
 use cortico_protocol::origins::{OriginSource, OscarOrigin};
 use sqlx::AnyPool;
-use url::{Host, Url};
+use url::Url;
 
 use super::audit::{self, Record};
 use super::{Actor, Db, Result, StoreError};
 use crate::args;
+use crate::oscar::address::is_loopback_host;
 
 /// A clinic lists at most this many origins of its own.
 const MAX_ADDED: i64 = 20;
-
-/// True for this computer's own addresses, by exact host: `localhost`,
-/// 127.0.0.0/8 and `::1` (`localhost.evil.test` is not loopback).
-pub fn is_loopback(host: &Host<&str>) -> bool {
-    match host {
-        Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback(),
-    }
-}
 
 /// The origin of `input` as browsers write it (`https://host[:port]`, lower
 /// case, default port dropped), or why it cannot be one. Plain http only on
@@ -32,7 +23,7 @@ pub fn normalize(input: &str) -> Result<String> {
     let host = url.host().ok_or_else(|| bad("it has no host"))?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&host) => {}
+        "http" if is_loopback_host(&host) => {}
         "http" => return Err(bad("it must start with https:// (plain http only for this computer)")),
         _ => return Err(bad("it must start with https://")),
     }
