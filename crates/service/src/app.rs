@@ -115,6 +115,7 @@ impl App {
             shutdown: shutdown_rx,
             notifier: waker,
             sessions,
+            streams: Default::default(),
         };
         Ok(App { state, shutdown, notifier })
     }

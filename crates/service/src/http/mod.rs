@@ -10,7 +10,7 @@ mod health;
 mod openapi;
 mod oscar;
 mod patients;
-mod stream;
+pub mod stream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +63,8 @@ pub struct AppState {
     pub list_views: crate::store::audit::RecentViews,
     /// Calls to each clinic's Oscar.
     pub oscar: crate::oscar::Connector,
+    /// Live streams open on this instance.
+    pub streams: stream::open::OpenStreams,
 }
 
 /// JSON requests are small: a message is at most 10,000 characters.

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The Postgres database made for this test, dropped with it.
     pub postgres: Option<crate::pg::TestDatabase>,
+    /// What the instance was opened with.
+    pub config: AppConfig,
     _app: App,
 }
 
@@ -63,7 +65,13 @@ impl TestApp {
         config.oscar_timeout = std::time::Duration::from_millis(1500);
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
-        TestApp { state: app.state.clone(), router, dir, postgres, _app: app }
+        TestApp { state: app.state.clone(), router, dir, postgres, config, _app: app }
+    }
+
+    /// Another process on the same data, as the admin CLI is: on SQLite
+    /// nothing it writes is announced to this instance.
+    pub async fn other_process(&self) -> App {
+        App::open(&self.config).await.expect("a second instance opens")
     }
 
     /// Whether this run is on Postgres.
