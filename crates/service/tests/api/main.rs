@@ -3,6 +3,7 @@
 //! Postgres database when `CORTICO_TEST_POSTGRES` is set.
 
 mod common;
+mod portal_common;
 #[path = "../support/postgres.rs"]
 mod pg;
 #[path = "../support/oscar_sim.rs"]
@@ -18,5 +19,6 @@ mod health;
 mod isolation;
 mod lists;
 mod oscar;
+mod portal;
 mod stream;
 mod unread;
