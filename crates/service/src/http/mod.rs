@@ -94,10 +94,20 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Paths carry ids only; query strings and bodies are never logged.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            // Query strings and bodies are never logged, nor a patient link's token.
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A request path as logged: ids only, so the token of a patient link
+/// (`/p/{token}…`) is left out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/p/") {
+        "/p/{token}"
+    } else {
+        path
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; open streams are

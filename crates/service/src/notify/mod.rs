@@ -150,8 +150,9 @@ impl Notifier {
         let clinic = clinics::by_id(self.db.read(), due.clinic_id).await?.name;
         let (patient_id, conversation_id, now) = (due.patient_id, due.conversation_id, self.clock.now());
         if due.kind == "code" {
-            let code_id =
-                due.code_id.ok_or_else(|| crate::db::StoreError::Rejected("a code notification without its code".into()))?;
+            let code_id = due
+                .code_id
+                .ok_or_else(|| crate::db::StoreError::Rejected("a code notification without its code".into()))?;
             let code = crypto::six_digit_code();
             let hash = crypto::hash_password_limited(code.clone())
                 .await

@@ -45,7 +45,8 @@ pub async fn same_site_forms(State(state): State<AppState>, lang: Lang, req: Req
     if safe || from_our_site(req.headers(), &state.settings.public_url) {
         return next.run(req).await;
     }
-    tracing::warn!(path = %req.uri().path(), "refused a portal form sent from another site");
+    // Not the path: a link's path holds its token.
+    tracing::warn!(method = %req.method(), "refused a portal form sent from another site");
     message_page(lang, StatusCode::FORBIDDEN, lang.t(T::OtherSite), lang.t(T::OtherSiteText))
 }
 

@@ -126,7 +126,9 @@ pub async fn link(pool: &AnyPool, token: &str, now: i64) -> Result<std::result::
     Ok(match row {
         None => Err(LinkProblem::Unknown),
         Some((.., expires_at)) if expires_at <= now => Err(LinkProblem::Expired),
-        Some((id, patient_id, clinic_id, conversation_id, _)) => Ok(Link { id, patient_id, clinic_id, conversation_id }),
+        Some((id, patient_id, clinic_id, conversation_id, _)) => {
+            Ok(Link { id, patient_id, clinic_id, conversation_id })
+        }
     })
 }
 

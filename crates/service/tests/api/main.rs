@@ -3,9 +3,9 @@
 //! Postgres database when `CORTICO_TEST_POSTGRES` is set.
 
 mod common;
-mod portal_common;
 #[path = "../support/postgres.rs"]
 mod pg;
+mod portal_common;
 #[path = "../support/oscar_sim.rs"]
 mod sim;
 

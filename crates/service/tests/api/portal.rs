@@ -67,7 +67,8 @@ async fn portal_downloads_are_sandboxed_like_staff_downloads() {
     let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
     let conversation = app.portal_patient(&doctor, 1001, Some("jane@patient.example")).await;
     let file = app.upload_pdf(&doctor, "results.pdf", "synthetic results").await;
-    let message = json!({"body": "Attached", "attachment_ids": [file], "allow_replies": true, "idempotency_key": unique_key()});
+    let message =
+        json!({"body": "Attached", "attachment_ids": [file], "allow_replies": true, "idempotency_key": unique_key()});
     let (status, body) = app.post(&format!("/api/conversations/{conversation}/messages"), &doctor, message).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let link = app.link_sent().await;

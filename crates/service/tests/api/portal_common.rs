@@ -66,7 +66,10 @@ pub struct Browser {
 impl Browser {
     /// A browser that says where its forms come from, as current ones do.
     pub fn same_origin() -> Browser {
-        Browser { extra: vec![("origin", OUR_ORIGIN.into()), ("sec-fetch-site", "same-origin".into())], ..Default::default() }
+        Browser {
+            extra: vec![("origin", OUR_ORIGIN.into()), ("sec-fetch-site", "same-origin".into())],
+            ..Default::default()
+        }
     }
 
     fn keep_cookies(&mut self, headers: &HeaderMap) {
@@ -126,7 +129,9 @@ impl TestApp {
     /// The codes emailed since the last delivery.
     pub async fn codes_sent(&self) -> Vec<String> {
         let sent = self.deliver().await;
-        sent.into_iter().filter_map(|(_, c)| if let Content::Code { code, .. } = c { Some(code) } else { None }).collect()
+        sent.into_iter()
+            .filter_map(|(_, c)| if let Content::Code { code, .. } = c { Some(code) } else { None })
+            .collect()
     }
 
     /// A patient with a health card number and birth date on file, and an

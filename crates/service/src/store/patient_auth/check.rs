@@ -59,7 +59,14 @@ async fn locked(w: &mut WriteCtx, patient_id: i64) -> Result<bool> {
 /// cookie hashes to `browser` replaces any earlier code, and its
 /// notification is queued (none when no email is on file: the clinic sees
 /// that in the panel, and the patient gets the same answer either way).
-pub async fn check_identity(db: &Db, link: &Link, hin: Vec<u8>, dob: Vec<u8>, browser: Vec<u8>, now: i64) -> Result<Check> {
+pub async fn check_identity(
+    db: &Db,
+    link: &Link,
+    hin: Vec<u8>,
+    dob: Vec<u8>,
+    browser: Vec<u8>,
+    now: i64,
+) -> Result<Check> {
     let link = link.clone();
     db.write(move |w| {
         Box::pin(async move {
