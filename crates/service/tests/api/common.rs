@@ -55,8 +55,16 @@ fn password_hash() -> &'static str {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with_public_url(None).await
+    }
+
+    /// An instance whose patients reach it at `public_url` (default: loopback http).
+    pub async fn with_public_url(public_url: Option<&str>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = AppConfig::new(dir.path().to_path_buf());
+        if let Some(url) = public_url {
+            config.public_url = url.to_owned();
+        }
         let postgres = crate::pg::TestDatabase::create_if_configured().await;
         if let Some(pg) = &postgres {
             config.database_url = pg.url.clone();

@@ -111,6 +111,24 @@ async fn the_code_works_only_in_the_browser_that_gave_the_details() {
 }
 
 #[tokio::test]
+async fn behind_https_the_binding_cookie_is_secure_and_our_https_origin_may_post() {
+    let app = TestApp::with_public_url(Some("https://messages.clinic.example")).await;
+    let clinic = app.clinic("medicalclinic").await;
+    let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
+    app.portal_patient(&doctor, 1001, Some("jane@patient.example")).await;
+    let link = app.link_sent().await;
+    let mut patient =
+        Browser { extra: vec![("origin", "https://messages.clinic.example".into())], ..Default::default() };
+    let page = app.give_details(&mut patient, &link).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
+    let cookie = page.set_cookie("cortico_verify").unwrap();
+    assert!(cookie.split("; ").any(|a| a == "Secure"), "{cookie}");
+    // The loopback origin is another site here.
+    let mut elsewhere = Browser::same_origin();
+    assert_eq!(app.give_details(&mut elsewhere, &link).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn asking_for_a_new_code_makes_the_earlier_ones_useless() {
     let app = TestApp::new().await;
     let clinic = app.clinic("medicalclinic").await;

@@ -123,7 +123,7 @@ impl TestApp {
             Content::Code { .. } => None,
         });
         let link = link.expect("a message notification with a link");
-        link.strip_prefix(OUR_ORIGIN).expect("links use the public URL").to_owned()
+        link.strip_prefix(&self.state.settings.public_url).expect("links use the public URL").to_owned()
     }
 
     /// The codes emailed since the last delivery.
