@@ -155,7 +155,10 @@ fn text(t: T) -> (&'static str, &'static str) {
             "Si les renseignements entrés correspondent au dossier de votre clinique, nous avons envoyé un code à 6 chiffres à l'adresse que votre clinique a au dossier. Il expire dans 10 minutes.",
         ),
         Code => ("6-digit code", "Code à 6 chiffres"),
-        CodeHint => ("Check your spam folder if it does not arrive within a minute.", "Vérifiez vos courriels indésirables s'il n'arrive pas d'ici une minute."),
+        CodeHint => (
+            "Check your spam folder if it does not arrive within a minute. If no code comes, call your clinic.",
+            "Vérifiez vos courriels indésirables s'il n'arrive pas d'ici une minute. Si aucun code n'arrive, appelez votre clinique.",
+        ),
         WrongCode => ("That code is not right, or it has expired.", "Ce code n'est pas bon, ou il a expiré."),
         LinkUnknown => ("This link is not valid.", "Ce lien n'est pas valide."),
         LinkExpired => ("This link has expired.", "Ce lien a expiré."),
