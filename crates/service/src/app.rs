@@ -119,6 +119,7 @@ impl App {
             shutdown: shutdown_rx,
             notifier: waker,
             sessions,
+            streams: Default::default(),
         };
         Ok(App { state, shutdown, notifier })
     }

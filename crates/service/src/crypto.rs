@@ -29,6 +29,38 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
+/// Argon2 never runs more than this many at once (2 to 4, by cores): a flood
+/// of sign-ins waits its turn instead of taking every core, and 19 MiB
+/// each, from the rest of the service.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores.clamp(2, 4))
+    })
+}
+
+/// Argon2 work that could not finish (its thread panicked).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed")]
+pub struct HashingFailed;
+
+/// Runs Argon2 work on a blocking thread, under the service-wide limit.
+async fn limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashingFailed> {
+    let _permit = argon2_permits().acquire().await.map_err(|_| HashingFailed)?;
+    tokio::task::spawn_blocking(work).await.map_err(|_| HashingFailed)
+}
+
+/// [`hash_password`] for async code: off the async threads, under the limit.
+pub async fn hash_password_limited(password: String) -> Result<String, HashingFailed> {
+    limited(move || hash_password(&password)).await
+}
+
+/// [`verify_password`] for async code: off the async threads, under the limit.
+pub async fn verify_password_limited(password: String, phc: String) -> Result<bool, HashingFailed> {
+    limited(move || verify_password(&password, &phc)).await
+}
+
 /// A hash to verify against when the account does not exist, so a wrong
 /// email takes as long as a wrong password.
 pub fn dummy_password_hash() -> &'static str {

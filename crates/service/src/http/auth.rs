@@ -56,17 +56,15 @@ async fn sign_in(
     // Verify even when there is no account, so both answers take as long.
     let hash = account.as_ref().map_or_else(|| crypto::dummy_password_hash().to_owned(), |a| a.password_hash.clone());
     let password = req.password.clone();
-    let matches = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let matches =
+        crypto::verify_password_limited(password, hash).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     let (Some(clinic), Some(account)) = (clinic, account) else {
         return Err(ApiError::Unauthorized(WRONG.into()));
     };
+    // A locked account answers like a wrong password, so the answer never
+    // tells that an account exists; even the right password is refused.
     if account.locked_until > now {
-        let minutes = (account.locked_until - now + MINUTE - 1) / MINUTE;
-        return Err(ApiError::Locked(format!(
-            "This account is locked after too many failed sign-ins. Try again in {minutes} minute(s), or ask your clinic administrator to reset the password."
-        )));
+        return Err(ApiError::Unauthorized(WRONG.into()));
     }
     if !matches {
         if let Some(until) = staff::record_failure(&state.db, account.id, now).await? {

@@ -34,9 +34,6 @@ pub enum ApiError {
     /// 415: not an allowed file type, or not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 423: the account is locked after failed sign-ins.
-    #[error("{0}")]
-    Locked(String),
     /// 429: too many requests.
     #[error("{0}")]
     RateLimited(String),
@@ -66,7 +63,6 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-            ApiError::Locked(_) => (StatusCode::LOCKED, "account_locked"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -11,7 +11,7 @@ mod openapi;
 mod origins;
 mod oscar;
 mod patients;
-mod stream;
+pub mod stream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +64,8 @@ pub struct AppState {
     pub list_views: crate::store::audit::RecentViews,
     /// Calls to each clinic's Oscar.
     pub oscar: crate::oscar::Connector,
+    /// Live streams open on this instance.
+    pub streams: stream::open::OpenStreams,
 }
 
 /// JSON requests are small: a message is at most 10,000 characters.
@@ -94,10 +96,20 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Paths carry ids only; query strings and bodies are never logged.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            // Query strings and bodies are never logged, nor a patient link's token.
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A request path as logged: ids only, so the token of a patient link
+/// (`/p/{token}…`) is left out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/p/") {
+        "/p/{token}"
+    } else {
+        path
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; open streams are

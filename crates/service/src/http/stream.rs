@@ -3,6 +3,8 @@
 //! conversations that changed; its SSE id is the change sequence number, so
 //! a client that reconnects with `Last-Event-ID` is told what it missed.
 
+pub mod open;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -25,8 +27,6 @@ use crate::store::sessions;
 
 /// Changes arriving this close together are sent as one event.
 const DEBOUNCE: Duration = Duration::from_millis(40);
-/// How often an open stream checks that its session is still valid.
-const SESSION_CHECK: Duration = Duration::from_secs(60);
 /// More missed changes than this and the client is told to reload everything.
 const RESUME_LIMIT: i64 = 500;
 
@@ -58,8 +58,9 @@ async fn stream_updates(
     let unread = lists::unread_count(pool, auth.0.clinic_id, auth.0.staff_id).await?;
     let first = StreamUpdate { seq, unread, changed, resync };
 
+    let registered = state.streams.open(&state, auth.0.session_id);
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(follow(state, auth, first, changes, tx));
+    tokio::spawn(follow(state, auth, first, changes, registered, tx));
     Ok(Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -71,13 +72,14 @@ fn event(update: &StreamUpdate) -> Event {
         .unwrap_or_else(|_| Event::default().event("update"))
 }
 
-/// Sends updates for one stream until the client goes, the session ends, or
-/// the service shuts down.
+/// Sends updates for one stream until the client goes, the session ends,
+/// a newer stream of the session pushes it out, or the service shuts down.
 async fn follow(
     state: AppState,
     auth: StaffAuth,
     first: StreamUpdate,
     mut changes: broadcast::Receiver<std::sync::Arc<Published>>,
+    mut registered: open::OpenStream,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
     let clinic_id = auth.0.clinic_id;
@@ -87,8 +89,6 @@ async fn follow(
         return;
     }
     let mut shutdown = state.shutdown.clone();
-    let mut session_check = tokio::time::interval(SESSION_CHECK);
-    session_check.tick().await;
     let token_session = auth.0.session_id;
     loop {
         let mut changed: Vec<i64> = Vec::new();
@@ -106,12 +106,7 @@ async fn follow(
                 Err(broadcast::error::RecvError::Lagged(_)) => { resync = true; relevant = true; }
                 Err(broadcast::error::RecvError::Closed) => return,
             },
-            _ = session_check.tick() => {
-                if !session_alive(&state, token_session).await {
-                    return;
-                }
-                continue;
-            }
+            _ = &mut registered.ended => return,
             _ = shutdown.changed() => return,
             () = tx.closed() => return,
         }
@@ -189,25 +184,15 @@ fn collect(
                 *last_seq = (*last_seq).max(change.seq);
                 changed.push(id);
             }
-            None => account = change.staff_id == Some(staff_id),
+            None => account |= change.staff_id == Some(staff_id),
         }
     }
     account
 }
 
 async fn session_alive(state: &AppState, session_id: i64) -> bool {
-    let row: Result<Option<(i64, i64, i64)>, _> = sqlx::query_as(
-        "SELECT se.created_at, se.last_used_at, s.disabled FROM sessions se JOIN staff s ON s.id = se.staff_id
-         WHERE se.id = $1 AND se.revoked_at IS NULL",
-    )
-    .bind(session_id)
-    .fetch_optional(state.db.read())
-    .await;
-    let now = state.clock.now();
-    match row {
-        // A stream in use counts as use, so only the absolute limit and revocation end it.
-        Ok(Some((created, _, disabled))) => disabled == 0 && created + sessions::ABSOLUTE_EXPIRY > now,
-        Ok(None) => false,
+    match sessions::still_valid(state.db.read(), &[session_id], state.clock.now()).await {
+        Ok(valid) => !valid.is_empty(),
         // A database hiccup does not end the stream.
         Err(_) => true,
     }

@@ -159,13 +159,15 @@ impl Notifier {
             return Ok(Content::DetailsChanged { clinic });
         }
         if due.kind == "code" {
+            let code_id = due
+                .code_id
+                .ok_or_else(|| crate::db::StoreError::Rejected("a code notification without its code".into()))?;
             let code = crypto::six_digit_code();
-            let for_hash = code.clone();
-            let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&for_hash))
+            let hash = crypto::hash_password_limited(code.clone())
                 .await
                 .map_err(|_| crate::db::StoreError::Rejected("hashing failed".into()))?;
             self.db
-                .write(move |w| Box::pin(async move { patient_auth::store_code(w, patient_id, hash, now).await }))
+                .write(move |w| Box::pin(async move { patient_auth::store_code(w, code_id, hash, now).await }))
                 .await?;
             return Ok(Content::Code { clinic, code });
         }

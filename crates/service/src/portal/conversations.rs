@@ -13,7 +13,7 @@ use maud::{html, Markup};
 
 use super::i18n::{Lang, T};
 use super::layout::{error_page, message_page, page, size, time};
-use super::{set_cookie, Patient, SESSION_COOKIE};
+use super::{guard, set_cookie, Patient, SESSION_COOKIE};
 use crate::http::{attachments as http_attachments, error::ApiError, AppState};
 use crate::store::conversations::{self, Outgoing};
 use crate::store::lists::{self, Cursor, Viewer};
@@ -180,24 +180,30 @@ struct Posted {
     files: Vec<i64>,
 }
 
+/// A refused form: the page's status and text.
+type Refusal = (StatusCode, &'static str);
+
 /// Reads the form, storing files on the way. On any problem the files
 /// already stored are discarded and the reason is returned as page text.
-async fn read_post(
-    state: &AppState,
-    lang: Lang,
-    patient: &Patient,
-    mut form: Multipart,
-) -> Result<Posted, &'static str> {
+async fn read_post(state: &AppState, lang: Lang, patient: &Patient, mut form: Multipart) -> Result<Posted, Refusal> {
     let mut posted = Posted { body: String::new(), key: String::new(), files: Vec::new() };
-    let result: Result<(), &'static str> = async {
-        while let Some(field) = form.next_field().await.map_err(|_| lang.t(T::FileTooLarge))? {
+    let too_long = (StatusCode::PAYLOAD_TOO_LARGE, lang.t(T::MessageTooLong));
+    let text_refused = |e: guard::FieldError| match e {
+        guard::FieldError::TooLarge => too_long,
+        guard::FieldError::Unreadable => (StatusCode::BAD_REQUEST, lang.t(T::ErrorText)),
+    };
+    let result: Result<(), Refusal> = async {
+        while let Some(field) =
+            form.next_field().await.map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, lang.t(T::FileTooLarge)))?
+        {
             match field.name() {
-                Some("body") => posted.body = field.text().await.map_err(|_| lang.t(T::MessageTooLong))?,
+                Some("body") => {
+                    posted.body = guard::capped_text(field, guard::MESSAGE_FIELD_LIMIT).await.map_err(text_refused)?
+                }
                 Some("key") => {
-                    posted.key = field
-                        .text()
+                    posted.key = guard::capped_text(field, guard::SHORT_FIELD_LIMIT)
                         .await
-                        .unwrap_or_default()
+                        .map_err(text_refused)?
                         .chars()
                         .filter(char::is_ascii_alphanumeric)
                         .take(64)
@@ -210,7 +216,7 @@ async fn read_post(
                         continue;
                     }
                     if posted.files.len() >= MAX_ATTACHMENTS_PER_MESSAGE {
-                        return Err(lang.t(T::FileNotAllowed));
+                        return Err((StatusCode::BAD_REQUEST, lang.t(T::FileNotAllowed)));
                     }
                     let info = http_attachments::store_upload(
                         &state.db,
@@ -222,9 +228,11 @@ async fn read_post(
                     )
                     .await
                     .map_err(|e| match e {
-                        ApiError::TooLarge(_) => lang.t(T::FileTooLarge),
-                        ApiError::UnsupportedMediaType(_) => lang.t(T::FileNotAllowed),
-                        _ => lang.t(T::ErrorText),
+                        ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, lang.t(T::FileTooLarge)),
+                        ApiError::UnsupportedMediaType(_) => {
+                            (StatusCode::UNSUPPORTED_MEDIA_TYPE, lang.t(T::FileNotAllowed))
+                        }
+                        _ => (StatusCode::BAD_REQUEST, lang.t(T::ErrorText)),
                     })?;
                     posted.files.push(info.id);
                 }
@@ -232,10 +240,10 @@ async fn read_post(
             }
         }
         if posted.body.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(lang.t(T::MessageTooLong));
+            return Err(too_long);
         }
         if posted.body.trim().is_empty() && posted.files.is_empty() {
-            return Err(lang.t(T::EmptyMessage));
+            return Err((StatusCode::BAD_REQUEST, lang.t(T::EmptyMessage)));
         }
         Ok(())
     }
@@ -296,9 +304,7 @@ async fn reply(
     }
     let posted = match read_post(&state, lang, &patient, form).await {
         Ok(p) => p,
-        Err(problem) => {
-            return conversation_page(&state, lang, &patient, id, Some(problem), StatusCode::BAD_REQUEST).await
-        }
+        Err((status, problem)) => return conversation_page(&state, lang, &patient, id, Some(problem), status).await,
     };
     let out = Outgoing {
         body: posted.body.clone(),
@@ -349,7 +355,7 @@ async fn start_conversation(State(state): State<AppState>, lang: Lang, patient: 
     }
     let posted = match read_post(&state, lang, &patient, form).await {
         Ok(p) => p,
-        Err(problem) => return new_page(lang, Some(problem), StatusCode::BAD_REQUEST),
+        Err((status, problem)) => return new_page(lang, Some(problem), status),
     };
     let out = Outgoing {
         body: posted.body.clone(),

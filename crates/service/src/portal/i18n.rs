@@ -83,15 +83,12 @@ pub enum T {
     Day,
     KeepSignedIn,
     Continue,
-    DetailsDontMatch,
-    AttemptsLeft,
     Locked,
     CodeTitle,
     CodeIntro,
     Code,
     CodeHint,
     WrongCode,
-    NoEmail,
     LinkUnknown,
     LinkExpired,
     LinkHelp,
@@ -125,6 +122,9 @@ pub enum T {
     Files,
     Months,
     UnreadNew,
+    OtherSite,
+    OtherSiteText,
+    FormTooLarge,
 }
 
 fn text(t: T) -> (&'static str, &'static str) {
@@ -145,27 +145,21 @@ fn text(t: T) -> (&'static str, &'static str) {
         Day => ("Day", "Jour"),
         KeepSignedIn => ("Keep me signed in on this device for 30 days", "Rester connecté sur cet appareil pendant 30 jours"),
         Continue => ("Continue", "Continuer"),
-        DetailsDontMatch => (
-            "The health card number or date of birth does not match the clinic's records.",
-            "Le numéro de carte santé ou la date de naissance ne correspond pas au dossier de la clinique.",
-        ),
-        AttemptsLeft => ("Attempts left before your access is locked:", "Essais restants avant le verrouillage de votre accès :"),
         Locked => (
             "Your access is locked after too many failed attempts. Please call your clinic to unlock it.",
             "Votre accès est verrouillé après trop d'essais manqués. Veuillez appeler votre clinique pour le déverrouiller.",
         ),
         CodeTitle => ("Enter your code", "Entrez votre code"),
         CodeIntro => (
-            "We emailed a 6-digit code to the address your clinic has on file. It expires in 10 minutes.",
-            "Nous avons envoyé un code à 6 chiffres à l'adresse que votre clinique a au dossier. Il expire dans 10 minutes.",
+            "If the details you entered match your clinic's records, we emailed a 6-digit code to the address your clinic has on file. It expires in 10 minutes.",
+            "Si les renseignements entrés correspondent au dossier de votre clinique, nous avons envoyé un code à 6 chiffres à l'adresse que votre clinique a au dossier. Il expire dans 10 minutes.",
         ),
         Code => ("6-digit code", "Code à 6 chiffres"),
-        CodeHint => ("Check your spam folder if it does not arrive within a minute.", "Vérifiez vos courriels indésirables s'il n'arrive pas d'ici une minute."),
-        WrongCode => ("That code is not right, or it has expired.", "Ce code n'est pas bon, ou il a expiré."),
-        NoEmail => (
-            "Your clinic has no email address on file to send you a code. Please call your clinic.",
-            "Votre clinique n'a pas d'adresse courriel au dossier pour vous envoyer un code. Veuillez appeler votre clinique.",
+        CodeHint => (
+            "Check your spam folder if it does not arrive within a minute. If no code comes, call your clinic.",
+            "Vérifiez vos courriels indésirables s'il n'arrive pas d'ici une minute. Si aucun code n'arrive, appelez votre clinique.",
         ),
+        WrongCode => ("That code is not right, or it has expired.", "Ce code n'est pas bon, ou il a expiré."),
         LinkUnknown => ("This link is not valid.", "Ce lien n'est pas valide."),
         LinkExpired => ("This link has expired.", "Ce lien a expiré."),
         LinkHelp => (
@@ -226,5 +220,11 @@ fn text(t: T) -> (&'static str, &'static str) {
             "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre",
         ),
         UnreadNew => ("New", "Nouveau"),
+        OtherSite => ("Not accepted", "Non accepté"),
+        OtherSiteText => (
+            "This form was sent from another website, so nothing was done. Open the link in your clinic's email and try again.",
+            "Ce formulaire a été envoyé depuis un autre site Web, donc rien n'a été fait. Ouvrez le lien du courriel de votre clinique et réessayez.",
+        ),
+        FormTooLarge => ("What you sent is too long. Nothing was changed.", "Ce que vous avez envoyé est trop long. Rien n'a été modifié."),
     }
 }

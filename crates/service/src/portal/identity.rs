@@ -1,23 +1,29 @@
 //! The link from a notification email: identity check (health card number
 //! and date of birth), then the emailed one-time code, then a session.
+//!
+//! The details step answers the same whatever it found (right details,
+//! wrong ones, no email on file, locked out): a cookie for this link and a
+//! redirect to the code form, which says a code was sent *if* the details
+//! match. Only the browser holding that cookie can use the code.
 
 use std::time::Duration;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use maud::{html, Markup};
+use maud::html;
 use serde::Deserialize;
 
 use super::i18n::{Lang, T};
 use super::layout::{error_page, message_page, page};
-use super::{cookie, set_cookie, SESSION_COOKIE};
+use super::{cookie, guard, set_cookie, set_cookie_at, SESSION_COOKIE};
 use crate::clock::MINUTE;
 use crate::http::extract::ClientIp;
 use crate::http::AppState;
-use crate::store::patient_auth::{self, Check, Link, LinkProblem, LONG_SESSION};
+use crate::store::patient_auth::{self, Check, Link, LinkProblem, CODE_LIFETIME, LONG_SESSION};
 use crate::store::{audit, rate_limit, Actor, StoreError};
 
 /// Identity checks and codes allowed per client address in [`IP_WINDOW`].
@@ -26,11 +32,26 @@ const IP_WINDOW: i64 = 15 * MINUTE;
 /// Every identity answer takes at least this long, so timing tells nothing
 /// about which check failed.
 const MIN_ANSWER: Duration = Duration::from_millis(300);
+/// The cookie that binds a pending code to the browser that asked for it.
+const BROWSER_COOKIE: &str = "cortico_verify";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/p/{token}", get(open_link).post(check_identity))
         .route("/p/{token}/code", get(code_form).post(check_code))
+        .layer(axum::extract::DefaultBodyLimit::max(guard::SMALL_FORM_LIMIT))
+}
+
+/// Only this link's pages receive its browser cookie.
+fn link_path(token: &str) -> String {
+    format!("/p/{token}")
+}
+
+/// A form that could not be read (too large: 413), as a page; nothing changed.
+fn form_refused(lang: Lang, rejection: &FormRejection) -> Response {
+    let status = rejection.status();
+    let text = if status == StatusCode::PAYLOAD_TOO_LARGE { lang.t(T::FormTooLarge) } else { lang.t(T::ErrorText) };
+    message_page(lang, status, lang.t(T::VerifyTitle), text)
 }
 
 /// What the identity form posts.
@@ -110,14 +131,13 @@ async fn open_link(
             }
         }
     }
-    identity_page(lang, StatusCode::OK, None, false)
+    identity_page(lang)
 }
 
-fn identity_page(lang: Lang, status: StatusCode, problem: Option<Markup>, keep: bool) -> Response {
+fn identity_page(lang: Lang) -> Response {
     let months: Vec<&str> = lang.t(T::Months).split(',').collect();
     let content = html! {
         p { (lang.t(T::VerifyIntro)) }
-        @if let Some(problem) = problem { div class="problem" role="alert" { (problem) } }
         form method="post" class="stack" autocomplete="off" {
             div class="field" {
                 label for="health_card" { (lang.t(T::HealthCard)) }
@@ -145,13 +165,13 @@ fn identity_page(lang: Lang, status: StatusCode, problem: Option<Markup>, keep: 
                 }
             }
             div class="check" {
-                input id="keep" name="keep" type="checkbox" value="1" checked[keep];
+                input id="keep" name="keep" type="checkbox" value="1";
                 label for="keep" { (lang.t(T::KeepSignedIn)) }
             }
             button type="submit" class="primary" { (lang.t(T::Continue)) }
         }
     };
-    page(lang, status, lang.t(T::VerifyTitle), false, content)
+    page(lang, StatusCode::OK, lang.t(T::VerifyTitle), false, content)
 }
 
 async fn allowed(state: &AppState, ip: std::net::IpAddr) -> Result<bool, StoreError> {
@@ -170,8 +190,12 @@ async fn check_identity(
     lang: Lang,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
-    Form(form): Form<IdentityForm>,
+    form: Result<Form<IdentityForm>, FormRejection>,
 ) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return form_refused(lang, &rejection),
+    };
     let started = tokio::time::Instant::now();
     let answer = identity_answer(&state, lang, ip, &token, form).await;
     tokio::time::sleep_until(started + MIN_ANSWER).await;
@@ -199,11 +223,13 @@ async fn identity_answer(
     // Malformed answers are wrong answers: they count, and hash to nothing on file.
     let hin = patient_auth::normalize_hin(&form.health_card).unwrap_or_default();
     let dob = patient_auth::normalize_dob(&form.year, &form.month, &form.day).unwrap_or_default();
+    let browser = crate::crypto::new_token();
     let outcome = patient_auth::check_identity(
         &state.db,
         &link,
         patient_auth::hin_hash(key, &hin),
         patient_auth::dob_hash(key, &dob),
+        crate::crypto::token_hash(&browser),
         state.clock.now(),
     )
     .await;
@@ -212,26 +238,19 @@ async fn identity_answer(
         Ok(Check::Passed) => {
             audit_later(state, actor, "patient.identity_passed");
             state.notifier.wake();
-            Redirect::to(&format!("/p/{token}/code{}", if keep { "?keep=1" } else { "" })).into_response()
         }
-        Ok(Check::Failed { left }) => {
-            audit_later(state, actor, "patient.identity_failed");
-            let problem =
-                html! { p { (lang.t(T::DetailsDontMatch)) } p { (lang.t(T::AttemptsLeft)) " " strong { (left) } } };
-            identity_page(lang, StatusCode::UNAUTHORIZED, Some(problem), keep)
-        }
-        Ok(Check::Locked) => {
-            audit_later(state, actor, "patient.locked_out");
-            locked_page(lang)
-        }
-        Err(StoreError::Rejected(why)) if why == "no_email" => {
-            message_page(lang, StatusCode::CONFLICT, lang.t(T::VerifyTitle), lang.t(T::NoEmail))
-        }
+        Ok(Check::Failed { .. }) => audit_later(state, actor, "patient.identity_failed"),
+        Ok(Check::Locked) => audit_later(state, actor, "patient.locked_out"),
         Err(err) => {
             tracing::error!(error = %err, "identity check failed");
-            error_page(lang)
+            return error_page(lang);
         }
     }
+    // The same answer for every outcome: nothing here tells right details from wrong.
+    let mut res = Redirect::to(&format!("/p/{token}/code{}", if keep { "?keep=1" } else { "" })).into_response();
+    let cookie = set_cookie_at(state, BROWSER_COOKIE, &browser, &link_path(token), Some(3 * CODE_LIFETIME / 1000));
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res
 }
 
 fn audit_later(state: &AppState, actor: Actor, action: &'static str) {
@@ -271,14 +290,20 @@ async fn code_form(
     }
 }
 
-/// `POST /p/{token}/code`: the emailed code; a match starts a session.
+/// `POST /p/{token}/code`: the emailed code, in the browser that asked for
+/// it; a match starts a session.
 async fn check_code(
     State(state): State<AppState>,
     lang: Lang,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
-    Form(form): Form<CodeForm>,
+    headers: HeaderMap,
+    form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return form_refused(lang, &rejection),
+    };
     let link = match find_link(&state, lang, &token).await {
         Ok(l) => l,
         Err(page) => return page,
@@ -291,13 +316,16 @@ async fn check_code(
     let keep = form.keep.is_some();
     let now = state.clock.now();
     let actor = Actor::Patient { id: link.patient_id, clinic_id: link.clinic_id };
-    match patient_auth::check_code(&state.db, link.patient_id, form.code.trim().to_owned(), now).await {
+    let browser = cookie(&headers, BROWSER_COOKIE);
+    match patient_auth::check_code(&state.db, &link, browser, form.code.trim().to_owned(), now).await {
         Ok(Check::Passed) => match patient_auth::create_session(&state.db, link.patient_id, keep, now).await {
             Ok(session) => {
                 audit_later(&state, actor, "patient.sign_in");
                 let max_age = keep.then_some(LONG_SESSION / 1000);
                 let mut res = Redirect::to(&destination(&link)).into_response();
-                res.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &session, max_age));
+                let h = res.headers_mut();
+                h.insert(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &session, max_age));
+                h.append(header::SET_COOKIE, set_cookie_at(&state, BROWSER_COOKIE, "", &link_path(&token), Some(0)));
                 res
             }
             Err(_) => error_page(lang),

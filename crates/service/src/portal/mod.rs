@@ -7,6 +7,7 @@
 //!   with the reply form; `/portal/new`: a new conversation (clinic setting).
 
 mod conversations;
+pub mod guard;
 pub mod i18n;
 mod identity;
 mod layout;
@@ -27,18 +28,16 @@ use i18n::Lang;
 /// The portal session cookie.
 pub const SESSION_COOKIE: &str = "cortico_patient";
 
-/// The portal's routes.
-pub fn router() -> Router<AppState> {
+/// The portal's routes, with the language switch (`?lang=fr` on any page);
+/// forms from other sites are refused before anything else runs.
+pub fn router_with(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(identity::router())
         .merge(conversations::router())
         .route("/portal/static/portal.css", get(stylesheet))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::same_site_forms))
         .layer(middleware::from_fn(security_headers))
-}
-
-/// The portal's routes with the language switch (`?lang=fr` on any page).
-pub fn router_with(state: AppState) -> Router<AppState> {
-    router().layer(middleware::from_fn_with_state(state, language_switch))
+        .layer(middleware::from_fn_with_state(state, language_switch))
 }
 
 /// No scripts, no frames, nothing from elsewhere; and never cache pages that
@@ -46,12 +45,15 @@ pub fn router_with(state: AppState) -> Router<AppState> {
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    // A file download brings its own, stricter policy (a sandbox): keep it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     // Links carry tokens: never pass them on.
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
@@ -86,7 +88,12 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// `Set-Cookie` for the portal: HttpOnly, SameSite=Strict, and Secure unless
 /// the service runs on this computer only (plain http://127.0.0.1).
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    set_cookie_at(state, name, value, "/", max_age)
+}
+
+/// [`set_cookie`] for a cookie only pages under `path` receive.
+pub fn set_cookie_at(state: &AppState, name: &str, value: &str, path: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
     if state.settings.secure_cookies {
         c.push_str("; Secure");
     }

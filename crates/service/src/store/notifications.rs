@@ -24,28 +24,44 @@ pub struct Due {
     pub recipient: String,
     /// Tries so far, this one included.
     pub attempts: i64,
+    /// The one-time code a `code` notification sends.
+    pub code_id: Option<i64>,
 }
 
-crate::row_struct!(Due { id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts });
+crate::row_struct!(Due { id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts, code_id });
 
 /// Gives up after this long: the patient can still open the portal and the
 /// clinic sees the failure.
 pub const GIVE_UP_AFTER: i64 = 3 * DAY;
 
+/// What a notification announces: a message (by its link), a one-time
+/// code, or that the patient's contact details changed (to the old address).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// "The clinic sent you a message".
+    NewMessage,
+    /// The identity check's code (the `patient_codes` row it sends).
+    Code(i64),
+    /// "Your contact details at the clinic changed".
+    DetailsChanged,
+}
+
 /// Queues a notification in the current transaction.
-#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     w: &mut WriteCtx,
-    clinic_id: i64,
-    patient_id: i64,
-    conversation_id: Option<i64>,
-    kind: &str,
+    (clinic_id, patient_id, conversation_id): (i64, i64, Option<i64>),
+    kind: Kind,
     channel: &str,
     recipient: &str,
     now: i64,
 ) -> Result<()> {
-    w.execute("INSERT INTO notifications (clinic_id, patient_id, conversation_id, kind, channel, recipient, status, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)", args![clinic_id, patient_id, conversation_id, kind, channel, recipient, now])
+    let (kind, code_id) = match kind {
+        Kind::NewMessage => ("new_message", None),
+        Kind::Code(id) => ("code", Some(id)),
+        Kind::DetailsChanged => ("details_changed", None),
+    };
+    w.execute("INSERT INTO notifications (clinic_id, patient_id, conversation_id, kind, channel, recipient, status, next_attempt_at, created_at, code_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8)", args![clinic_id, patient_id, conversation_id, kind, channel, recipient, now, code_id])
     .await?;
     Ok(())
 }
@@ -73,7 +89,7 @@ pub async fn new_message(w: &mut WriteCtx, conversation_id: i64, now: i64) -> Re
         // No way to reach them: the clinic sees "no email on file" and tells them otherwise.
         _ => return Ok(()),
     };
-    insert(w, clinic_id, patient_id, Some(conversation_id), "new_message", channel, &recipient, now).await
+    insert(w, (clinic_id, patient_id, Some(conversation_id)), Kind::NewMessage, channel, &recipient, now).await
 }
 
 /// Claims up to `limit` due notifications for one minute.
@@ -89,7 +105,7 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Due>> {
                      SELECT id FROM notifications
                      WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
                      ORDER BY next_attempt_at LIMIT $3)
-                 RETURNING id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts",
+                 RETURNING id, clinic_id, patient_id, conversation_id, kind, channel, recipient, attempts, code_id",
                 args![now, MINUTE, limit],
             )
             .await

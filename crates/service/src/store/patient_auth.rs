@@ -3,13 +3,19 @@
 //! A notification email carries a link (a random token). Opening it asks for
 //! the health card number and date of birth, compared with keyed hashes of
 //! what the clinic has on file; a match emails a six-digit one-time code
-//! (ten minutes, single use); the code signs the patient in. Six failures
-//! in a row (details or code) lock the patient out until staff unlock them.
+//! (ten minutes, single use, only in the browser that asked for it); the
+//! code signs the patient in. Six failures in a row (details or code),
+//! counted per link and per patient, lock the patient out until staff
+//! unlock them (see [`check`]).
+
+mod check;
 
 use crate::args;
 use sqlx::AnyPool;
 
-use super::{Db, Result, StoreError, WriteCtx};
+pub use check::{check_code, check_identity, store_code, unlock, Check};
+
+use super::{Db, Result, WriteCtx};
 use crate::clock::{DAY, HOUR, MINUTE};
 use crate::crypto;
 
@@ -78,6 +84,8 @@ pub fn dob_hash(key: &[u8], normalized: &str) -> Vec<u8> {
 /// A notification link, once checked.
 #[derive(Clone, Debug)]
 pub struct Link {
+    /// Its row.
+    pub id: i64,
     /// The patient it is for.
     pub patient_id: i64,
     /// Their clinic.
@@ -108,8 +116,8 @@ pub async fn link(pool: &AnyPool, token: &str, now: i64) -> Result<std::result::
     if token.len() > 100 {
         return Ok(Err(LinkProblem::Unknown));
     }
-    let row: Option<(i64, i64, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT l.patient_id, p.clinic_id, l.conversation_id, l.expires_at
+    let row: Option<(i64, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT l.id, l.patient_id, p.clinic_id, l.conversation_id, l.expires_at
          FROM patient_links l JOIN patients p ON p.id = l.patient_id WHERE l.token_hash = $1",
     )
     .bind(crypto::token_hash(token))
@@ -117,122 +125,11 @@ pub async fn link(pool: &AnyPool, token: &str, now: i64) -> Result<std::result::
     .await?;
     Ok(match row {
         None => Err(LinkProblem::Unknown),
-        Some((_, _, _, expires_at)) if expires_at <= now => Err(LinkProblem::Expired),
-        Some((patient_id, clinic_id, conversation_id, _)) => Ok(Link { patient_id, clinic_id, conversation_id }),
+        Some((.., expires_at)) if expires_at <= now => Err(LinkProblem::Expired),
+        Some((id, patient_id, clinic_id, conversation_id, _)) => {
+            Ok(Link { id, patient_id, clinic_id, conversation_id })
+        }
     })
-}
-
-/// The outcome of an identity check or a code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// It matched.
-    Passed,
-    /// It did not; this many tries are left before the lock.
-    Failed {
-        /// Tries left.
-        left: i64,
-    },
-    /// The patient is locked out (six failures); staff must unlock.
-    Locked,
-}
-
-/// Counts a failure, locking at the sixth in a row.
-async fn fail(w: &mut WriteCtx, patient_id: i64, now: i64) -> Result<Check> {
-    let failed: i64 = w
-        .scalar(
-            "UPDATE patients SET failed_checks = failed_checks + 1,
-             locked_at = CASE WHEN failed_checks + 1 >= $2 THEN $3 ELSE locked_at END
-         WHERE id = $1 RETURNING failed_checks",
-            args![patient_id, MAX_FAILED_CHECKS, now],
-        )
-        .await?;
-    Ok(if failed >= MAX_FAILED_CHECKS { Check::Locked } else { Check::Failed { left: MAX_FAILED_CHECKS - failed } })
-}
-
-async fn locked(w: &mut WriteCtx, patient_id: i64) -> Result<bool> {
-    let locked_at: Option<i64> = w.scalar("SELECT locked_at FROM patients WHERE id = $1", args![patient_id]).await?;
-    Ok(locked_at.is_some())
-}
-
-/// Checks the health card number and date of birth (already hashed by the
-/// caller) against the patient's. A patient without details on file fails
-/// the same way as wrong details. On a match, a code notification is queued.
-pub async fn check_identity(db: &Db, link: &Link, hin: Vec<u8>, dob: Vec<u8>, now: i64) -> Result<Check> {
-    let (patient_id, clinic_id, conversation_id) = (link.patient_id, link.clinic_id, link.conversation_id);
-    db.write(move |w| {
-        Box::pin(async move {
-            if locked(w, patient_id).await? {
-                return Ok(Check::Locked);
-            }
-            let (stored_hin, stored_dob, email): (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>) =
-                w.one("SELECT hin_hash, dob_hash, email FROM patients WHERE id = $1", args![patient_id]).await?;
-            // Both comparisons always run, in constant time.
-            let hin_ok = crypto::same(&hin, stored_hin.as_deref().unwrap_or(&[0; 32]));
-            let dob_ok = crypto::same(&dob, stored_dob.as_deref().unwrap_or(&[0; 32]));
-            if !(hin_ok && dob_ok && stored_hin.is_some() && stored_dob.is_some()) {
-                return fail(w, patient_id, now).await;
-            }
-            let Some(email) = email else {
-                return Err(StoreError::Rejected("no_email".into()));
-            };
-            super::notifications::insert(w, clinic_id, patient_id, conversation_id, "code", "email", &email, now)
-                .await?;
-            Ok(Check::Passed)
-        })
-    })
-    .await
-}
-
-/// Stores a new code (made by the notification worker when it sends it).
-pub async fn store_code(w: &mut WriteCtx, patient_id: i64, code_hash: String, now: i64) -> Result<()> {
-    w.execute(
-        "INSERT INTO patient_codes (patient_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        args![patient_id, code_hash, now, now + CODE_LIFETIME],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Checks a code against the patient's live codes (a hash per code, so the
-/// caller passes the verifier). Success uses the code up and clears failures.
-pub async fn check_code(db: &Db, patient_id: i64, code: String, now: i64) -> Result<Check> {
-    let wellformed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
-    let live: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, code_hash FROM patient_codes WHERE patient_id = $1 AND used_at IS NULL AND expires_at > $2
-         ORDER BY id DESC LIMIT 5",
-    )
-    .bind(patient_id)
-    .bind(now)
-    .fetch_all(db.read())
-    .await?;
-    // Argon2 is slow on purpose: verify outside the writer.
-    let matched = if wellformed {
-        tokio::task::spawn_blocking(move || {
-            live.into_iter().find(|(_, hash)| crypto::verify_password(&code, hash)).map(|(id, _)| id)
-        })
-        .await
-        .map_err(|_| StoreError::Rejected("internal error".into()))?
-    } else {
-        None
-    };
-    db.write(move |w| {
-        Box::pin(async move {
-            if locked(w, patient_id).await? {
-                return Ok(Check::Locked);
-            }
-            let Some(code_id) = matched else { return fail(w, patient_id, now).await };
-            let used = w
-                .execute("UPDATE patient_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL", args![code_id, now])
-                .await?;
-            if used == 0 {
-                // Used in the meantime by a concurrent request: single use.
-                return fail(w, patient_id, now).await;
-            }
-            w.execute("UPDATE patients SET failed_checks = 0 WHERE id = $1", args![patient_id]).await?;
-            Ok(Check::Passed)
-        })
-    })
-    .await
 }
 
 /// Starts a portal session; returns the cookie value.
@@ -299,12 +196,6 @@ pub async fn end_session(db: &Db, session_id: i64, now: i64) -> Result<()> {
         })
     })
     .await
-}
-
-/// Staff unlock a locked-out patient (and end nothing else).
-pub async fn unlock(w: &mut WriteCtx, patient_id: i64) -> Result<()> {
-    w.execute("UPDATE patients SET locked_at = NULL, failed_checks = 0 WHERE id = $1", args![patient_id]).await?;
-    Ok(())
 }
 
 #[cfg(test)]

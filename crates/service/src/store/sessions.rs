@@ -169,6 +169,28 @@ pub async fn revoke_all(w: &mut WriteCtx, staff_id: i64, now: i64) -> Result<()>
     Ok(())
 }
 
+/// Which of `session_ids` may keep a live stream open: not revoked, account
+/// not disabled, not past the absolute limit. A stream in use counts as use,
+/// so the idle limit does not apply.
+pub async fn still_valid(pool: &AnyPool, session_ids: &[i64], now: i64) -> Result<Vec<i64>> {
+    let mut valid = Vec::with_capacity(session_ids.len());
+    // Bounded lists keep every statement within both databases' parameter limits.
+    for chunk in session_ids.chunks(500) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT se.id FROM sessions se JOIN staff s ON s.id = se.staff_id
+             WHERE se.revoked_at IS NULL AND s.disabled = 0 AND se.created_at > $1 AND se.id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(now - ABSOLUTE_EXPIRY);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        valid.extend(query.fetch_all(pool).await?);
+    }
+    Ok(valid)
+}
+
 /// Number of live sessions (admin CLI, tests).
 pub async fn count_live(pool: &AnyPool, staff_id: i64) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE staff_id = $1 AND revoked_at IS NULL")

@@ -89,9 +89,8 @@ pub async fn create(db: &Db, new: NewStaff, now: i64) -> Result<Staff> {
     if name.is_empty() || name.len() > 200 {
         return Err(StoreError::Rejected("A name must be 1 to 200 characters.".into()));
     }
-    let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&new.password))
-        .await
-        .map_err(|_| StoreError::Rejected("internal error".into()))?;
+    let hash =
+        crypto::hash_password_limited(new.password).await.map_err(|_| StoreError::Rejected("internal error".into()))?;
     let role = new.role.as_str();
     let provider_no = new.provider_no.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
     let clinic_id = new.clinic_id;
@@ -166,9 +165,8 @@ pub async fn record_failure(db: &Db, staff_id: i64, now: i64) -> Result<Option<i
 pub async fn reset_password(db: &Db, clinic_id: i64, email: &str, password: String, now: i64) -> Result<()> {
     check_password(&password)?;
     let email = email.trim().to_lowercase();
-    let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
-        .await
-        .map_err(|_| StoreError::Rejected("internal error".into()))?;
+    let hash =
+        crypto::hash_password_limited(password).await.map_err(|_| StoreError::Rejected("internal error".into()))?;
     db.write(move |w| {
         Box::pin(async move {
             let id: Option<i64> = w

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The Postgres database made for this test, dropped with it.
     pub postgres: Option<crate::pg::TestDatabase>,
+    /// What the instance was opened with.
+    pub config: AppConfig,
     _app: App,
 }
 
@@ -56,6 +58,12 @@ impl TestApp {
         Self::with(|_| {}).await
     }
 
+    /// An instance whose patients reach it at `public_url`.
+    pub async fn with_public_url(public_url: &str) -> TestApp {
+        let url = public_url.to_owned();
+        Self::with(move |c| c.public_url = url).await
+    }
+
     /// A service whose configuration `adjust` changes first (operator flags).
     pub async fn with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -69,7 +77,13 @@ impl TestApp {
         adjust(&mut config);
         let app = App::open(&config).await.expect("service opens");
         let router = http::router(app.state.clone());
-        TestApp { state: app.state.clone(), router, dir, postgres, _app: app }
+        TestApp { state: app.state.clone(), router, dir, postgres, config, _app: app }
+    }
+
+    /// Another process on the same data, as the admin CLI is: on SQLite
+    /// nothing it writes is announced to this instance.
+    pub async fn other_process(&self) -> App {
+        App::open(&self.config).await.expect("a second instance opens")
     }
 
     /// Whether this run is on Postgres.

@@ -5,6 +5,7 @@
 mod common;
 #[path = "../support/postgres.rs"]
 mod pg;
+mod portal_common;
 #[path = "../support/oscar_sim.rs"]
 mod sim;
 
@@ -21,5 +22,6 @@ mod origins;
 mod oscar;
 mod oscar_answers;
 mod patient_details;
+mod portal;
 mod stream;
 mod unread;

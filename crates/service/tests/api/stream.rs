@@ -194,3 +194,59 @@ async fn disabling_an_account_ends_its_streams_but_not_a_colleagues() {
     assert!(moa_stream.ends_within(PROMPTLY).await);
     assert!(!doctor_stream.ends_within(QUIET).await, "a colleague's stream stays open");
 }
+
+/// Issue 13, point 6: the admin CLI runs in another process; disabling or
+/// resetting there ends the user's streams within seconds, not a minute.
+#[tokio::test]
+async fn disabling_or_resetting_from_the_admin_cli_ends_the_users_streams_within_seconds() {
+    let app = TestApp::new().await;
+    let clinic = app.clinic("medicalclinic").await;
+    let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
+    let dr = app.user(clinic, "dr@c.example", Role::Doctor).await;
+    let mut moa_stream = app.stream(&moa, None).await;
+    let mut dr_stream = app.stream(&dr, None).await;
+    next_update(&mut moa_stream).await;
+    next_update(&mut dr_stream).await;
+    let cli = app.other_process().await;
+    let soon = Duration::from_secs(3);
+
+    cortico_service::store::staff::set_disabled(&cli.state.db, clinic, "moa@c.example", true, app.now()).await.unwrap();
+    assert!(moa_stream.ends_within(soon).await, "the disabled account's stream ends");
+    assert!(!dr_stream.ends_within(QUIET).await, "a colleague's stream stays open");
+
+    cortico_service::store::staff::reset_password(
+        &cli.state.db,
+        clinic,
+        "dr@c.example",
+        "a brand new passphrase".into(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert!(dr_stream.ends_within(soon).await, "a password reset ends the stream");
+}
+
+/// Issue 13, point 9: one session holds at most 8 live streams.
+#[tokio::test]
+async fn a_ninth_stream_of_one_session_closes_the_oldest() {
+    let app = TestApp::new().await;
+    let clinic = app.clinic("medicalclinic").await;
+    let moa = app.user(clinic, "moa@c.example", Role::Moa).await;
+    let mut streams = Vec::new();
+    for _ in 0..9 {
+        let mut stream = app.stream(&moa, None).await;
+        next_update(&mut stream).await;
+        streams.push(stream);
+    }
+    assert!(streams[0].ends_within(PROMPTLY).await, "the oldest stream is closed");
+    for (n, stream) in streams.iter_mut().enumerate().skip(1) {
+        assert!(!stream.ends_within(Duration::from_millis(50)).await, "stream {n} stays open");
+    }
+    // The newest eight still get updates.
+    let doctor = app.user(clinic, "dr@c.example", Role::Doctor).await;
+    let id = app.start(&doctor, 1001, "Hello", true).await;
+    app.patient_reply(id, "Question").await.unwrap();
+    for stream in streams.iter_mut().skip(1) {
+        assert_eq!(next_update(stream).await.data["changed"], json!([id]));
+    }
+}
