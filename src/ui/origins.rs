@@ -2,6 +2,7 @@
 //! connection: the Oscar origins every staff member's plug-in is active on
 //! (the connection's, and ones added here), to add and remove.
 
+use cortico_protocol::api::OscarConnection;
 use cortico_protocol::origins::{OriginRequest, OriginSource, OscarOrigins};
 use leptos::prelude::*;
 
@@ -11,9 +12,10 @@ use crate::i18n::{t, Msg};
 
 const PATH: &str = "/api/clinic/origins";
 
-/// The list and the form to add one.
+/// The list and the form to add one; read again whenever `connection`
+/// changes (connecting Oscar adds its origin).
 #[component]
-pub fn OriginSettings() -> impl IntoView {
+pub fn OriginSettings(connection: RwSignal<Option<OscarConnection>>) -> impl IntoView {
     let lang = lang();
     let origins = RwSignal::new(Vec::new());
     let error = RwSignal::new(None::<String>);
@@ -30,7 +32,10 @@ pub fn OriginSettings() -> impl IntoView {
             error.try_set(Some(error_text(lang, &e)));
         }
     };
-    leptos::task::spawn_local(async move { show(bridge::get(PATH).await) });
+    Effect::new(move |_| {
+        connection.with(|c| c.as_ref().map(|c| (c.state, c.base_url.clone())));
+        leptos::task::spawn_local(async move { show(bridge::get(PATH).await) });
+    });
 
     let add = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();

@@ -159,7 +159,7 @@ pub fn OscarSettings() -> impl IntoView {
     view! {
         <Dialog title=t(lang, Msg::OscarConnection).to_string() back=Some(View::Menu)>
             {state_line}
-            <form class="form" on:submit=submit novalidate>
+            <form class="form oscar-connect" on:submit=submit novalidate>
                 <p class="hint">{t(lang, Msg::RegisterUri)}</p>
                 <p><code class="callback-uri">{move || status.get().map(|s| s.callback_uri)}</code></p>
                 <label>
@@ -183,7 +183,7 @@ pub fn OscarSettings() -> impl IntoView {
                     {move || if busy.get() { t(lang, Msg::Connecting) } else { t(lang, Msg::ConnectOscar) }}
                 </button>
             </form>
-            <OriginSettings/>
+            <OriginSettings connection=status/>
         </Dialog>
     }
 }

@@ -107,14 +107,15 @@ describe('patient portal in chromium', () => {
       await page.goto(link);
       assert.equal(await page.locator('h1').textContent(), 'Confirm who you are');
 
-      // A wrong date of birth first.
+      // A wrong date of birth first: the same answer as right details (nothing
+      // tells a stranger which details are right), but no code is sent.
       await fillIdentity(page, '5620 066 588 rt', '1984-05-08');
       await page.click('main button[type=submit]');
-      await page.waitForSelector('.problem');
-      assert.match(await page.locator('.problem').textContent(), /does not match/);
-      assert.match(await page.locator('.problem').textContent(), /5/, 'five attempts left');
+      await page.waitForSelector('#code');
+      assert.match(await page.locator('main').textContent(), /If the details you entered match/);
 
       // Then the right one, with the health card typed differently.
+      await page.goto(link);
       await fillIdentity(page, '5620-066-588', PATIENT.dob);
       await page.check('#keep');
       await page.click('main button[type=submit]');
@@ -202,12 +203,14 @@ describe('patient portal in chromium', () => {
         await page.click('main button[type=submit]');
         await page.waitForLoadState('load');
       }
-      assert.match(await page.locator('main').textContent(), /locked/);
       const status = await doctor.get(`/api/patients/${PATIENT.demographic_no}`);
       assert.equal(status.body.locked, true);
-      // Even the right details are refused now.
+      // Even the right details get no code now, and the code step says why.
       await page.goto(link);
       await fillIdentity(page, PATIENT.hin, PATIENT.dob);
+      await page.click('main button[type=submit]');
+      await page.waitForSelector('#code');
+      await page.fill('#code', '000000');
       await page.click('main button[type=submit]');
       await page.waitForLoadState('load');
       assert.match(await page.locator('main').textContent(), /locked/);

@@ -108,7 +108,10 @@ for (const browserName of BROWSERS) {
     it('3. the patient checks their identity, reads, and replies with a photo', async () => {
       portal = new PatientClient(mail, patient.email);
       const link = await portal.linkFromEmail();
-      await assert.rejects(portal.signIn(link, { healthCard: patient.hin, dob: '1999-12-31' }), 'a wrong date of birth is refused');
+      // A wrong date of birth gets the same answer as the right one, and no code.
+      const wrong = await portal.submitDetails(link, { healthCard: patient.hin, dob: '1999-12-31' });
+      assert.match(wrong, /\/p\/[^/]+\/code/, 'the code page, as for right details');
+      await assert.rejects(mail.waitForMail(patient.email, { subject: /verification code/i, timeout: 1500 }), 'no code for wrong details');
       conversationUrl = await portal.signIn(link, { healthCard: patient.hin, dob: patient.dob });
       const page = await portal.open(conversationUrl);
       assert.match(page, /Send me a photo of the rash/);

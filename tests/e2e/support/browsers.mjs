@@ -236,6 +236,8 @@ export class Tab {
         ({ host, inner }) => {
           const el = document.querySelector(host)?.shadowRoot?.querySelector(inner);
           if (!el) return null;
+          // As a user would scroll to it inside the panel first.
+          el.scrollIntoView({ block: 'nearest' });
           const r = el.getBoundingClientRect();
           return r.width > 0 && r.height > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : null;
         },

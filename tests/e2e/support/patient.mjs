@@ -35,14 +35,22 @@ export class PatientClient {
     return link[0];
   }
 
-  /** Identity check and code; returns where the portal sent the patient. */
-  async signIn(link, { healthCard, dob, keep = true }) {
+  /**
+   * The identity step: answers the code page it sends to, the same for right
+   * and wrong details (only right ones get a code by email).
+   */
+  async submitDetails(link, { healthCard, dob, keep = true }) {
     const [year, month, day] = dob.split('-').map(Number);
     const form = new URLSearchParams({ health_card: healthCard, year: String(year), month: String(month), day: String(day) });
     if (keep) form.set('keep', '1');
     const res = await this.request(link, { method: 'POST', body: form });
     if (res.status !== 303 && res.status !== 302) throw new Error(`identity check answered ${res.status}`);
-    const codePage = new URL(res.headers.get('location'), link).href;
+    return new URL(res.headers.get('location'), link).href;
+  }
+
+  /** Identity check and code; returns where the portal sent the patient. */
+  async signIn(link, { healthCard, dob, keep = true }) {
+    const codePage = await this.submitDetails(link, { healthCard, dob, keep });
     const mail = await this.mail.waitForMail(this.email, { subject: /verification code/i });
     const code = mail.body.match(/\b(\d{6})\b/)[1];
     const done = await this.request(codePage, { method: 'POST', body: new URLSearchParams({ code, ...(keep ? { keep: '1' } : {}) }) });

@@ -26,16 +26,19 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// Whether a request that changes something comes from the portal's own
-/// pages. `Origin` decides when present; without it, a browser's
-/// `Sec-Fetch-Site` naming another site does; a client that sends neither
-/// (older browsers) is let through, as SameSite cookies still guard sessions.
+/// pages. `Origin` decides when it names one; `Origin: null` (what browsers
+/// send from our own pages too, as they carry `Referrer-Policy: no-referrer`,
+/// and from sandboxed frames) counts only with `Sec-Fetch-Site: same-origin`;
+/// without `Origin`, a `Sec-Fetch-Site` naming another site is refused, and a
+/// client that sends neither (older browsers) is let through, as SameSite
+/// cookies still guard sessions.
 pub fn from_our_site(headers: &HeaderMap, public_url: &str) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let sent = origin.to_str().ok().and_then(origin_of);
-        return sent.is_some() && sent == origin_of(public_url);
-    }
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("");
-    !fetch_site.eq_ignore_ascii_case("cross-site") && !fetch_site.eq_ignore_ascii_case("same-site")
+    match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("")) {
+        Some("null") => fetch_site.eq_ignore_ascii_case("same-origin"),
+        Some(origin) => origin_of(origin).is_some_and(|sent| Some(sent) == origin_of(public_url)),
+        None => !fetch_site.eq_ignore_ascii_case("cross-site") && !fetch_site.eq_ignore_ascii_case("same-site"),
+    }
 }
 
 /// Refuses, with 403 and before the body is read, every portal request
@@ -88,6 +91,9 @@ mod tests {
         assert!(!from_our_site(&headers(&[("origin", "https://evil.test")]), ours));
         assert!(!from_our_site(&headers(&[("origin", "http://messages.clinic.example")]), ours));
         assert!(!from_our_site(&headers(&[("origin", "null")]), ours));
+        assert!(!from_our_site(&headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]), ours));
+        // Our own pages under `Referrer-Policy: no-referrer` (Chromium).
+        assert!(from_our_site(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), ours));
         // Origin decides over Sec-Fetch-Site when both are sent.
         assert!(!from_our_site(&headers(&[("origin", "https://evil.test"), ("sec-fetch-site", "same-origin")]), ours));
         assert!(!from_our_site(&headers(&[("sec-fetch-site", "cross-site")]), ours));
