@@ -36,6 +36,7 @@ const REFUSED: &[(&str, Refusal)] = &[
 ];
 
 /// Programs and scripts (Windows, macOS, Unix, and interpreters).
+#[rustfmt::skip]
 const PROGRAMS: &[&str] = &[
     "exe", "com", "scr", "pif", "msi", "msp", "msc", "dll", "cpl", "sys", "drv", "ocx", "bat", "cmd", "ps1", "psm1",
     "psd1", "vbs", "vbe", "js", "jse", "mjs", "cjs", "wsf", "wsh", "wsc", "hta", "jar", "lnk", "reg", "scf", "inf",

@@ -6,9 +6,9 @@
 
 mod office;
 
-pub use office::{is_ole, ole_has_macros};
 #[cfg(test)]
 pub(crate) use office::tests as office_tests;
+pub use office::{is_ole, ole_has_macros};
 
 /// Bytes kept from the start of the file for magic numbers.
 const HEAD: usize = 512;
@@ -186,7 +186,10 @@ mod tests {
     #[test]
     fn office_zip_is_told_apart_from_any_zip() {
         let docx = b"PK\x03\x04....[Content_Types].xml....PK\x03\x04....word/document.xml....";
-        assert_eq!(sniff(docx, "letter.docx"), Ok("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
+        assert_eq!(
+            sniff(docx, "letter.docx"),
+            Ok("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        );
         assert_eq!(sniff(b"PK\x03\x04....payload.exe", "x.docx"), Err(Refusal::NotAllowed));
     }
 

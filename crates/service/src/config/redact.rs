@@ -55,9 +55,15 @@ mod tests {
 
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://cortico:hunter2@db:5432/cortico"), "postgres://cortico:%3Credacted%3E@db:5432/cortico");
+        assert_eq!(
+            redact_url("postgres://cortico:hunter2@db:5432/cortico"),
+            "postgres://cortico:%3Credacted%3E@db:5432/cortico"
+        );
         assert!(!redact_url("postgres://db/cortico?user=c&password=hunter2").contains("hunter2"));
-        assert_eq!(redact_url("sqlite:///var/lib/cortico/cortico.db?mode=rwc"), "sqlite:///var/lib/cortico/cortico.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite:///var/lib/cortico/cortico.db?mode=rwc"),
+            "sqlite:///var/lib/cortico/cortico.db?mode=rwc"
+        );
         assert!(!redact_url("postgres://c:hunter2@[bad").contains("hunter2"));
     }
 }

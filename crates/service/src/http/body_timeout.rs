@@ -98,7 +98,8 @@ impl HttpBody for TimedBody {
             return Poll::Ready(frame);
         }
         let (idle, deadline) = (this.idle, this.deadline);
-        let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.min(Instant::now() + idle))));
+        let sleep =
+            this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.min(Instant::now() + idle))));
         match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => {
                 this.timed_out.store(true, Ordering::Release);

@@ -155,8 +155,8 @@ async fn rotating_ipv6_addresses_within_one_64_does_not_dodge_the_sign_in_limit(
     let app = TestApp::new().await;
     app.clinic("medicalclinic").await;
     let router = app.router.clone();
-    let attempts =
-        (0..30u16).map(|i| failed_sign_in(&router, format!("2001:db8:77:1:{i:x}::{:x}", i + 1).parse().unwrap(), None, 0));
+    let attempts = (0..30u16)
+        .map(|i| failed_sign_in(&router, format!("2001:db8:77:1:{i:x}::{:x}", i + 1).parse().unwrap(), None, 0));
     for status in futures::future::join_all(attempts).await {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
