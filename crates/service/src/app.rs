@@ -19,8 +19,8 @@ use crate::notify::{Notifier, Transports, Waker};
 use crate::store::attachments;
 use crate::store::sessions::SessionCache;
 
-/// What an instance is opened with.
-#[derive(Clone, Debug)]
+/// What an instance is opened with (`Debug` hides the passwords).
+#[derive(Clone)]
 pub struct AppConfig {
     /// Data directory.
     pub data_dir: std::path::PathBuf,
@@ -28,8 +28,8 @@ pub struct AppConfig {
     pub database_url: String,
     /// Reader connections.
     pub read_connections: u32,
-    /// Trust `X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base URL of the links patients get.
     pub public_url: String,
     /// Email relay, when configured.
@@ -47,12 +47,26 @@ impl AppConfig {
             database_url: format!("sqlite://{}?mode=rwc", data_dir.join("cortico.db").display()),
             data_dir,
             read_connections: 4,
-            trust_proxy: false,
+            trusted_proxies: Vec::new(),
             public_url: "http://127.0.0.1:8470".into(),
             smtp: None,
             oscar_timeout: crate::oscar::client::DEFAULT_TIMEOUT,
             oscar_private_network: false,
         }
+    }
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &crate::config::redact::Url(&self.database_url))
+            .field("read_connections", &self.read_connections)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp)
+            .field("oscar_timeout", &self.oscar_timeout)
+            .finish()
     }
 }
 
@@ -69,8 +83,10 @@ pub struct App {
 impl App {
     /// Opens the data directory and database.
     pub async fn open(config: &AppConfig) -> anyhow::Result<App> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        if !config.data_dir.exists() {
+            crate::private::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        }
         let hub = Hub::new();
         let db = Db::open(
             &DbConfig { url: config.database_url.clone(), read_connections: config.read_connections },
@@ -88,10 +104,11 @@ impl App {
         let public_url = config.public_url.trim_end_matches('/').to_owned();
         let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| public_url.starts_with(p));
         let settings = Settings {
-            trust_proxy: config.trust_proxy,
+            trusted_proxies: config.trusted_proxies.clone(),
             secret_key,
             public_url: public_url.clone(),
             secure_cookies: !local,
+            body_timeouts: Default::default(),
         };
         let mut transports = Transports::default();
         if let Some(smtp) = &config.smtp {
@@ -181,24 +198,20 @@ fn secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join("secret.key");
     if let Ok(existing) = std::fs::read(&path) {
         anyhow::ensure!(existing.len() >= 32, "{} is too short", path.display());
+        // An older version may have left it readable by others.
+        crate::private::restrict(&path, false)?;
         return Ok(existing);
     }
     let mut key = vec![0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    write_new_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     Ok(key)
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file that must not exist yet, readable by this user only.
+fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = crate::private::file_options().create_new(true).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }

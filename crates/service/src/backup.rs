@@ -24,7 +24,11 @@ pub fn backup(data_dir: &Path, db_path: &Path, to: &Path) -> Result<Copied> {
     if target_db.exists() {
         bail!("{} already holds a backup; choose a new directory", to.display());
     }
-    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    // A backup holds everything the service does: it is as private.
+    crate::private::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    crate::private::restrict(to, true)?;
+    // VACUUM INTO accepts an empty file, and keeps its mode.
+    crate::private::file_options().create(true).truncate(true).open(&target_db)?;
     let conn = rusqlite::Connection::open_with_flags(db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .with_context(|| format!("opening {}", db_path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -37,14 +41,14 @@ pub fn backup(data_dir: &Path, db_path: &Path, to: &Path) -> Result<Copied> {
     }
     let key = data_dir.join("secret.key");
     if key.exists() {
-        std::fs::copy(&key, to.join("secret.key")).context("copying the secret key")?;
+        copy_private(&key, &to.join("secret.key")).context("copying the secret key")?;
     }
     Ok(copied)
 }
 
 /// Copies a directory tree, except uploads still being written (`tmp/`).
 fn copy_tree(from: &Path, to: &Path) -> Result<u64> {
-    std::fs::create_dir_all(to)?;
+    crate::private::create_dir_all(to)?;
     let mut count = 0;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -55,9 +59,18 @@ fn copy_tree(from: &Path, to: &Path) -> Result<u64> {
                 count += copy_tree(&src, &dst)?;
             }
         } else {
-            std::fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
+            copy_private(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
             count += 1;
         }
     }
     Ok(count)
+}
+
+/// Copies a file into a new file of mode 0600 (`std::fs::copy` would give
+/// it the source's mode, which an older version may have left wider).
+fn copy_private(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut src = std::fs::File::open(from)?;
+    let mut dst = crate::private::file_options().create(true).truncate(true).open(to)?;
+    std::io::copy(&mut src, &mut dst)?;
+    dst.sync_all()
 }

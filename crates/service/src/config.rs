@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod redact;
+
 /// The Cortico messaging service and its admin commands.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "cortico-service", version, about)]
 pub struct Cli {
     /// Where the database (SQLite), attachments and the secret key live.
@@ -19,6 +21,16 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cli")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact::Url))
+            .field("command", &self.command)
+            .finish()
+    }
 }
 
 impl Cli {
@@ -61,9 +73,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CORTICO_BIND", default_value = "127.0.0.1:8470")]
     pub bind: SocketAddr,
-    /// Trust `X-Forwarded-For` from a reverse proxy in front of the service.
-    #[arg(long, env = "CORTICO_TRUST_PROXY")]
-    pub trust_proxy: bool,
+    /// The reverse proxies in front of the service: IP addresses or CIDR
+    /// ranges, comma-separated (e.g. `10.0.0.0/8,192.0.2.7`). A request from
+    /// one of them is taken to come from the right-most address of its
+    /// `X-Forwarded-For` that is not a proxy too; the header is ignored on
+    /// requests from anywhere else.
+    #[arg(long, env = "CORTICO_TRUST_PROXY", value_delimiter = ',', value_parser = crate::http::client_ip::parse_proxy)]
+    pub trust_proxy: Vec<ipnet::IpNet>,
     /// Reader connections to the database.
     #[arg(long, env = "CORTICO_READ_CONNECTIONS", default_value_t = 8)]
     pub read_connections: u32,
@@ -83,7 +99,7 @@ pub struct ServeArgs {
 
 /// SMTP relay options. Without `--smtp-host`, notifications wait in the
 /// outbox until a relay is configured.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct SmtpArgs {
     /// Relay host name.
     #[arg(long, env = "CORTICO_SMTP_HOST")]
@@ -103,6 +119,19 @@ pub struct SmtpArgs {
     /// The From address of notifications.
     #[arg(long, env = "CORTICO_SMTP_FROM", default_value = "Cortico <no-reply@localhost>")]
     pub smtp_from: String,
+}
+
+impl std::fmt::Debug for SmtpArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpArgs")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &redact::Secret(&self.smtp_password))
+            .field("smtp_from", &self.smtp_from)
+            .finish()
+    }
 }
 
 impl SmtpArgs {

@@ -1,9 +1,12 @@
 //! Attachment bytes, content-addressed by SHA-256: on disk under the data
-//! directory (SQLite deployments), or in the database's `file_blobs` table
-//! (Postgres, so every instance serves every file). An upload streams to a
-//! temporary file, is hashed, sized and sniffed on the way, and is moved
-//! into place only once it is accepted and flushed to disk (or committed);
-//! a refused or failed upload leaves nothing behind.
+//! directory (SQLite deployments), or in the database's `file_chunks` table
+//! (Postgres, so every instance serves every file; see [`chunks`]). An
+//! upload streams to a temporary file, is hashed, sized and sniffed on the
+//! way, and is moved into place only once it is accepted and flushed to
+//! disk (or committed); a refused or failed upload leaves nothing behind.
+//! Files and directories are the service user's only (0600, 0700).
+
+pub mod chunks;
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +15,8 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::args;
 use crate::db::Db;
-use crate::sniff::Sniffer;
+use crate::sniff::{Refusal, Sniffer};
 
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error)]
@@ -22,15 +24,33 @@ pub enum UploadError {
     /// Over the size cap.
     #[error("The file is larger than {0} MB.")]
     TooLarge(usize),
-    /// Empty or not an allowed type.
-    #[error("Only PDF files, images (JPEG, PNG, GIF, WebP, HEIC, TIFF, BMP), plain text and office documents can be attached.")]
-    NotAllowed,
+    /// Empty, not an allowed type, or dangerous whatever its type.
+    #[error("{}", refusal_message(*.0))]
+    Refused(Refusal),
     /// The upload was cut off.
     #[error("The upload was interrupted.")]
     Interrupted,
     /// The disk failed.
     #[error("The file could not be stored: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What an uploader is told about a refused file.
+fn refusal_message(why: Refusal) -> &'static str {
+    match why {
+        Refusal::NotAllowed => {
+            "Only PDF files, images (JPEG, PNG, GIF, WebP, HEIC, TIFF, BMP), plain text and office documents can be attached."
+        }
+        Refusal::Macros => "Office documents with macros cannot be attached. Save it without macros (e.g. as .docx or .xlsx) or as a PDF.",
+        Refusal::Markup => "Web pages, SVG, XML and RTF files (or text containing HTML tags) cannot be attached. Save it as a PDF or plain text.",
+        Refusal::Program => "Programs and scripts cannot be attached.",
+    }
+}
+
+impl From<Refusal> for UploadError {
+    fn from(why: Refusal) -> Self {
+        UploadError::Refused(why)
+    }
 }
 
 /// A stored file's facts.
@@ -56,8 +76,8 @@ pub struct FileStore {
 pub enum FileBytes {
     /// A file on disk, streamed.
     File(tokio::fs::File),
-    /// Bytes read from the database.
-    Memory(Vec<u8>),
+    /// Chunks read from the database one at a time.
+    Chunks(chunks::ChunkStream),
 }
 
 impl FileStore {
@@ -65,7 +85,9 @@ impl FileStore {
     /// and for the bytes themselves unless `shared` is given.
     pub fn open(data_dir: &Path, shared: Option<Db>) -> std::io::Result<FileStore> {
         let root = data_dir.join("files");
-        std::fs::create_dir_all(root.join("tmp"))?;
+        crate::private::create_dir_all(&root.join("tmp"))?;
+        crate::private::restrict(&root, true)?;
+        crate::private::restrict(&root.join("tmp"), true)?;
         Ok(FileStore { root, shared })
     }
 
@@ -74,12 +96,7 @@ impl FileStore {
         let Some(db) = &self.shared else {
             return Ok(FileBytes::File(tokio::fs::File::open(self.path(sha256)).await?));
         };
-        let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM file_blobs WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(db.read())
-            .await
-            .map_err(std::io::Error::other)?;
-        bytes.map(FileBytes::Memory).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        Ok(FileBytes::Chunks(chunks::read(db, sha256).await?))
     }
 
     /// Where the bytes of `sha256` live.
@@ -103,7 +120,7 @@ impl FileStore {
             }
         };
         if let Some(db) = &self.shared {
-            let stored_in_db = self.save_shared(db, &tmp, &stored.sha256).await;
+            let stored_in_db = chunks::save(db, &tmp, &stored.sha256).await;
             let _ = tokio::fs::remove_file(&tmp).await;
             stored_in_db?;
             return Ok(stored);
@@ -112,32 +129,14 @@ impl FileStore {
         // and refreshes its time, which garbage collection looks at.
         let dest = self.path(&stored.sha256);
         let dir = dest.parent().expect("content paths have a parent").to_path_buf();
-        tokio::fs::create_dir_all(&dir).await?;
+        let make_dir = dir.clone();
+        tokio::task::spawn_blocking(move || crate::private::create_dir_all(&make_dir))
+            .await
+            .map_err(std::io::Error::other)??;
         tokio::fs::rename(&tmp, &dest).await?;
         // The rename must survive a crash too.
         sync_dir(dir).await?;
         Ok(stored)
-    }
-
-    /// Commits accepted bytes to the database (identical bytes are kept
-    /// once; storing them again refreshes their time, as on disk).
-    async fn save_shared(&self, db: &Db, tmp: &Path, sha256: &str) -> Result<(), UploadError> {
-        let bytes = tokio::fs::read(tmp).await?;
-        let sha256 = sha256.to_owned();
-        let now = now_ms();
-        db.write(move |w| {
-            Box::pin(async move {
-                w.execute(
-                    "INSERT INTO file_blobs (sha256, bytes, stored_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (sha256) DO UPDATE SET stored_at = excluded.stored_at",
-                    args![sha256, bytes, now],
-                )
-                .await
-                .map(|_| ())
-            })
-        })
-        .await
-        .map_err(|e| UploadError::Io(std::io::Error::other(e.to_string())))
     }
 
     async fn write_tmp<S, E>(
@@ -150,7 +149,7 @@ impl FileStore {
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
     {
-        let mut file = tokio::fs::File::create(tmp).await?;
+        let mut file = crate::private::tokio_file_options().open(tmp).await?;
         let mut hasher = Sha256::new();
         let mut sniffer = Sniffer::new();
         let mut size = 0usize;
@@ -164,8 +163,15 @@ impl FileStore {
             sniffer.feed(&chunk);
             file.write_all(&chunk).await?;
         }
-        let media_type = sniffer.finish(file_name).ok_or(UploadError::NotAllowed)?;
+        let media_type = sniffer.finish(file_name)?;
         file.sync_all().await?;
+        if crate::sniff::is_ole(media_type) {
+            // Macros hide in the container's directory: read it from disk.
+            let path = tmp.to_path_buf();
+            tokio::task::spawn_blocking(move || crate::sniff::ole_has_macros(&path))
+                .await
+                .map_err(std::io::Error::other)??;
+        }
         Ok(StoredFile { sha256: hex::encode(hasher.finalize()), size: size as i64, media_type })
     }
 
@@ -174,20 +180,7 @@ impl FileStore {
     /// bytes refreshes the file's time).
     pub async fn remove_unused(&self, sha256: &str, cutoff_ms: i64) {
         if let Some(db) = &self.shared {
-            let sha256 = sha256.to_owned();
-            let removed = db
-                .write(move |w| {
-                    Box::pin(async move {
-                        w.execute(
-                            "DELETE FROM file_blobs WHERE sha256 = $1 AND stored_at < $2
-                             AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1)",
-                            args![sha256, cutoff_ms],
-                        )
-                        .await
-                    })
-                })
-                .await;
-            if let Err(err) = removed {
+            if let Err(err) = chunks::remove_unused(db, sha256, cutoff_ms).await {
                 tracing::warn!(error = %err, "could not remove unused file bytes");
             }
             return;
@@ -205,25 +198,8 @@ impl FileStore {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 async fn sync_dir(dir: PathBuf) -> std::io::Result<()> {
     tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all()).await.map_err(std::io::Error::other)?
-}
-
-/// A file name safe to store and to put in a download header: no path,
-/// no control characters, at most 200 characters.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        "file".into()
-    } else {
-        cleaned
-    }
 }
 
 #[cfg(test)]
@@ -254,7 +230,11 @@ mod tests {
         let too_big = store.save(stream(vec![b"%PDF-", &[b'x'; 2000]]), "a.pdf", 1000).await;
         assert!(matches!(too_big, Err(UploadError::TooLarge(_))));
         let exe = store.save(stream(vec![b"MZ\x90\0"]), "a.pdf", 1000).await;
-        assert!(matches!(exe, Err(UploadError::NotAllowed)));
+        assert!(matches!(exe, Err(UploadError::Refused(Refusal::Program))));
+        let doc = crate::sniff::office_tests::word_97(true);
+        let doc: &'static [u8] = Box::leak(doc.into_boxed_slice());
+        let macros = store.save(stream(vec![doc]), "letter.doc", 100_000).await;
+        assert!(matches!(macros, Err(UploadError::Refused(Refusal::Macros))), "{macros:?}");
         let count = walk(&dir.path().join("files"));
         assert_eq!(count, 0, "no files left behind");
     }
@@ -271,13 +251,5 @@ mod tests {
                 }
             })
             .sum()
-    }
-
-    #[test]
-    fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(clean_file_name("C:\\Users\\me\\lab results.pdf"), "lab results.pdf");
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("a\"b\r\n.pdf"), "ab.pdf");
-        assert_eq!(clean_file_name(".."), "file");
     }
 }

@@ -48,7 +48,7 @@ async fn main() -> Result<()> {
     let mut listener = None;
     if let Command::Serve(args) = &cli.command {
         let bound = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
-        config.trust_proxy = args.trust_proxy;
+        config.trusted_proxies = args.trust_proxy.clone();
         config.public_url =
             args.public_url.clone().unwrap_or_else(|| format!("http://{}", bound.local_addr().unwrap_or(args.bind)));
         config.smtp = args.smtp.config();
@@ -248,7 +248,8 @@ async fn seed_demo(app: &App, config: &AppConfig, args: SeedDemoArgs) -> Result<
         }
         println!("demo {:<6} {email:<36} password {password}", role.as_str());
     }
-    std::fs::write(&file, saved).with_context(|| format!("writing {}", file.display()))?;
+    // It holds passwords.
+    cortico_service::private::write(&file, saved.as_bytes()).with_context(|| format!("writing {}", file.display()))?;
     println!("demo clinic name: {}", args.slug);
     Ok(())
 }

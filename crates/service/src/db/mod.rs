@@ -87,13 +87,22 @@ pub struct Db {
     writer: writer::Writer,
 }
 
-/// Where and how to open the database.
-#[derive(Clone, Debug)]
+/// Where and how to open the database (`Debug` hides the password).
+#[derive(Clone)]
 pub struct DbConfig {
     /// `sqlite:///path/file.db` or `postgres://...`.
     pub url: String,
     /// Reader connections.
     pub read_connections: u32,
+}
+
+impl std::fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("url", &crate::config::redact::Url(&self.url))
+            .field("read_connections", &self.read_connections)
+            .finish()
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -115,9 +124,9 @@ impl Db {
             return Self::open_postgres(config, hub).await;
         }
         if let Some(path) = sqlite_path(&config.url) {
-            if let Some(dir) = Path::new(&path).parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            }
+            // Created here with mode 0600 (SQLite would use 0644), so that
+            // its -wal and -shm, which take the database's mode, are too.
+            crate::private::prepare_sqlite(Path::new(&path)).with_context(|| format!("creating {path}"))?;
         }
         let options =
             AnyConnectOptions::from_str(&config.url).context("parsing the database URL")?.disable_statement_logging();

@@ -16,7 +16,8 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, AppQuery, StaffAuth};
 use super::AppState;
 use crate::clock::HOUR;
-use crate::files::{clean_file_name, FileBytes, FileStore};
+use crate::file_names::{clean_file_name, name_for_type, refuse_by_name};
+use crate::files::{FileBytes, FileStore, UploadError};
 use crate::store::{attachments, rate_limit, Actor, Db};
 
 /// Uploads allowed per person per hour.
@@ -56,8 +57,10 @@ async fn upload_attachment(
     Ok((StatusCode::CREATED, AppJson(info)))
 }
 
-/// Shared by the staff API and the patient portal: rate limit, stream to
-/// disk, record. A refusal at any step leaves no file and no record.
+/// Shared by the staff API and the patient portal, so the rules are the
+/// same for both: rate limit, clean the name and refuse dangerous ones,
+/// stream to disk and sniff, give the name the sniffed type's extension,
+/// record. A refusal at any step leaves no file and no record.
 pub async fn store_upload<S, E>(
     db: &Db,
     files: &FileStore,
@@ -76,7 +79,9 @@ where
         return Err(ApiError::RateLimited("Too many uploads in the last hour. Please try again later.".into()));
     }
     let name = clean_file_name(name);
+    refuse_by_name(&name).map_err(UploadError::Refused)?;
     let stored = files.save(body, &name, MAX_ATTACHMENT_BYTES).await?;
+    let name = name_for_type(&name, stored.media_type);
     let sha256 = stored.sha256.clone();
     match attachments::insert_pending(db, actor, name, stored, now).await {
         Ok(info) => Ok(info),
@@ -117,7 +122,7 @@ pub async fn send_file(state: &AppState, actor: Actor, id: i64) -> ApiResult<Res
     );
     let body = match bytes {
         FileBytes::File(file) => Body::from_stream(ReaderStream::new(file)),
-        FileBytes::Memory(bytes) => Body::from(bytes),
+        FileBytes::Chunks(chunks) => Body::from_stream(chunks),
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();

@@ -144,7 +144,7 @@ impl From<UploadError> for ApiError {
     fn from(err: UploadError) -> Self {
         match err {
             UploadError::TooLarge(_) => ApiError::TooLarge(err.to_string()),
-            UploadError::NotAllowed => ApiError::UnsupportedMediaType(err.to_string()),
+            UploadError::Refused(_) => ApiError::UnsupportedMediaType(err.to_string()),
             UploadError::Interrupted => ApiError::BadRequest(err.to_string()),
             UploadError::Io(e) => ApiError::Internal(format!("file store: {e}")),
         }

@@ -1,9 +1,8 @@
 //! Request extractors: JSON and path parameters whose rejections are
-//! [`ApiError`]s, the signed-in staff member, and the client's address.
+//! [`ApiError`]s, the signed-in staff member, and (from [`super::client_ip`])
+//! the client's address.
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -77,27 +76,4 @@ impl FromRequestParts<AppState> for StaffAuth {
     }
 }
 
-/// The client's IP address, for per-address rate limits. Behind a reverse
-/// proxy (`--trust-proxy`) it is the last address the proxy added.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.settings.trust_proxy {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|ip| ip.trim().parse().ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientIp(peer.unwrap_or(IpAddr::from([0, 0, 0, 0]))))
-    }
-}
+pub use super::client_ip::ClientIp;

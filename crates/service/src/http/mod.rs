@@ -3,6 +3,8 @@
 pub mod attachments;
 mod audit;
 mod auth;
+pub mod body_timeout;
+pub mod client_ip;
 mod conversations;
 pub mod error;
 pub mod extract;
@@ -16,7 +18,7 @@ pub mod stream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use tokio::sync::watch;
@@ -28,17 +30,31 @@ use crate::db::Db;
 use crate::events::Hub;
 use crate::files::FileStore;
 
-/// Settings the handlers read.
-#[derive(Clone, Debug, Default)]
+/// Settings the handlers read (`Debug` hides the secret key).
+#[derive(Clone, Default)]
 pub struct Settings {
-    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
-    pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (see [`client_ip`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Secret for keyed hashes (health card numbers, dates of birth).
     pub secret_key: Vec<u8>,
     /// The address patients reach the service at (links in emails).
     pub public_url: String,
     /// Portal cookies carry `Secure` (everywhere but plain http on loopback).
     pub secure_cookies: bool,
+    /// How long a request body may stall, and take in all.
+    pub body_timeouts: body_timeout::BodyTimeouts,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("secret_key", &crate::config::redact::REDACTED)
+            .field("public_url", &self.public_url)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("body_timeouts", &self.body_timeouts)
+            .finish()
+    }
 }
 
 /// Shared by every handler.
@@ -95,20 +111,28 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), body_timeout::limit_body_time))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Query strings and bodies are never logged, nor a patient link's token.
-            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
+            // Query strings and bodies are never logged, and paths only
+            // with their ids (see `loggable_path`).
+            let matched = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(matched, req.uri().path()))
         }))
         .with_state(state)
 }
 
-/// A request path as logged: ids only, so the token of a patient link
-/// (`/p/{token}…`) is left out.
-fn loggable_path(path: &str) -> &str {
-    if path.starts_with("/p/") {
-        "/p/{token}"
-    } else {
-        path
+/// The path a log line shows. Portal links carry their token in the path
+/// (`/p/{token}`), so those are logged by their route; a path no route
+/// matched loses every segment long enough to be a token.
+pub fn loggable_path(matched: Option<&str>, path: &str) -> String {
+    match matched {
+        Some(route) if route.starts_with("/p/") => route.to_owned(),
+        Some(_) => path.to_owned(),
+        None => path
+            .split('/')
+            .map(|segment| if segment.len() >= 16 { "{redacted}" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/"),
     }
 }
 

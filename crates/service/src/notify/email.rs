@@ -22,8 +22,8 @@ pub enum SmtpTls {
     Tls,
 }
 
-/// Relay settings.
-#[derive(Clone, Debug)]
+/// Relay settings (`Debug` hides the password).
+#[derive(Clone)]
 pub struct SmtpConfig {
     /// Relay host.
     pub host: String,
@@ -37,6 +37,19 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The From address, e.g. `Lakeshore Family Health <no-reply@clinic.example>`.
     pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &crate::config::redact::Secret(&self.password))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 /// Sends notifications as email.
