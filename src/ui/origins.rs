@@ -52,9 +52,7 @@ pub fn OriginSettings(connection: RwSignal<Option<OscarConnection>>) -> impl Int
         });
     };
     let remove = move |origin: String| {
-        leptos::task::spawn_local(async move {
-            show(bridge::delete_with(PATH, &OriginRequest { origin }).await)
-        });
+        leptos::task::spawn_local(async move { show(bridge::delete_with(PATH, &OriginRequest { origin }).await) });
     };
 
     view! {

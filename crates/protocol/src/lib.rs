@@ -6,7 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
-pub mod oscar;
 pub mod origins;
+pub mod oscar;
 
 pub use oscar::{OscarPatientRef, PatientName};

@@ -293,8 +293,15 @@ pub async fn update_details(
             if changed {
                 records.push(Record::new(actor, "patient.details_changed", Some(id), None));
                 if let Some(previous) = before.email.filter(|e| !e.is_empty()) {
-                    notifications::insert(w, (clinic_id, id, None), notifications::Kind::DetailsChanged, "email", &previous, now)
-                        .await?;
+                    notifications::insert(
+                        w,
+                        (clinic_id, id, None),
+                        notifications::Kind::DetailsChanged,
+                        "email",
+                        &previous,
+                        now,
+                    )
+                    .await?;
                 }
                 // language=SQL
                 w.execute(
