@@ -221,6 +221,9 @@ cmd_run() {
   start_server cortico-service target/server/cortico-service --data-dir "$data" serve --bind "127.0.0.1:${CORTICO_PORT:-8470}" \
     --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-tls none --smtp-from "Lakeshore Family Health <no-reply@lakeshore.example>"
   local service_url=$SERVER_URL
+  # The demo's clinic IT ships the extension for its service and Oscar (the
+  # plug-in runs on the clinic's Oscar origins only).
+  printf '{"serviceUrl": "%s", "oscarOrigins": ["%s"]}\n' "$service_url" "$sim_url" >"$DIST/config.json"
   # Connect the service to the simulator's Oscar as a clinic admin would:
   # REST client, key and secret, sign in to Oscar, Allow (OAuth 1.0a).
   local admin_password
