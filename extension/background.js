@@ -16,10 +16,10 @@
 //  - unread (session storage) the last known badge number, shown at once after a page refresh.
 import { senderKind, serviceAddress, trustedOrigin } from './trust.js';
 import { active, packagedConfig, setClinicOrigins, setSite, sites, syncContentScripts } from './sites.js';
+import { draftGet, draftSet, forget, initOutbox, outboxSummary, ownerOf, readOutbox, retryOutbox, send } from './outbox.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8470';
-const RETRY_ALARM = 'cortico-outbox-retry';
 const STREAM_IDLE_CLOSE_MS = 30000;
 
 // ---------------------------------------------------------------------------
@@ -140,18 +140,11 @@ async function refreshOrigins() {
   }
 }
 
-/** Signing out leaves nothing of the account behind: its drafts and unsent messages go too. */
 async function signOut() {
   const session = await getSession();
   if (session?.token) await call('POST', '/api/auth/sign-out');
   stopStream();
-  const owner = ownerOf(session);
-  if (owner) {
-    const { drafts = {} } = await api.storage.local.get('drafts');
-    for (const key of Object.keys(drafts)) if (key.startsWith(`${owner}|`)) delete drafts[key];
-    await api.storage.local.set({ drafts });
-    await writeOutbox((await readOutbox()).filter((o) => o.owner !== owner));
-  }
+  await forget(ownerOf(session));
   await api.storage.session?.remove('unread');
   await setSession(null);
   return { ok: true };
@@ -197,119 +190,6 @@ async function download({ id }) {
   }
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { ok: true, status: 200, body: { data: bytesToBase64(bytes), mediaType: res.headers.get('content-type') } };
-}
-
-// ---------------------------------------------------------------------------
-// Outbox: a send is stored before it is tried, and tried again (same
-// idempotency key, so never twice) until the service acknowledges it.
-
-async function readOutbox() {
-  const { outbox } = await api.storage.local.get('outbox');
-  return outbox ?? [];
-}
-
-async function writeOutbox(outbox) {
-  await api.storage.local.set({ outbox });
-  broadcast({ type: 'outbox', outbox: outboxSummary(outbox, ownerOf(await getSession())) });
-}
-
-/** The signed-in account's own queued sends: another account on this browser never sees them. */
-function outboxSummary(outbox, owner) {
-  return outbox
-    .filter((o) => owner && o.owner === owner)
-    .map(({ key, owner, path, json, lastError, attempts }) => ({ key, owner, path, json, lastError, attempts }));
-}
-
-function ownerOf(session) {
-  return session?.me ? `${session.me.clinic.slug}:${session.me.id}` : null;
-}
-
-/** A 4xx other than these will never succeed on retry: give it back to the user. */
-const RETRYABLE = new Set([0, 401, 408, 425, 429]);
-
-async function attempt(item) {
-  const res = await call('POST', item.path, { json: item.json });
-  if (res.ok) return { done: true, res };
-  if (RETRYABLE.has(res.status) || res.status >= 500) return { done: false, res };
-  return { done: true, res };
-}
-
-let sending = null;
-
-async function send({ path, json }) {
-  const session = await getSession();
-  const owner = ownerOf(session);
-  if (!owner) return { ok: false, status: 401, body: { code: 'unauthorized', message: 'Sign in first.' } };
-  if (!serviceAddress(session.serviceUrl, path)) return refused('Not a request to the Cortico service.');
-  const item = { key: json?.message?.idempotency_key ?? json?.idempotency_key, owner, path, json, attempts: 0, createdAt: Date.now() };
-  const outbox = await readOutbox();
-  if (!outbox.some((o) => o.key === item.key && o.owner === owner)) await writeOutbox([...outbox, item]);
-  const { done, res } = await attempt(item);
-  await settle(item, done, res);
-  return done ? res : { ...res, queued: true };
-}
-
-async function settle(item, done, res) {
-  const outbox = await readOutbox();
-  const rest = outbox.filter((o) => !(o.key === item.key && o.owner === item.owner));
-  if (done) {
-    await writeOutbox(rest);
-    broadcast({ type: 'delivered', key: item.key, ok: res.ok, status: res.status, body: res.body });
-  } else {
-    const kept = outbox.find((o) => o.key === item.key && o.owner === item.owner) ?? item;
-    await writeOutbox([...rest, { ...kept, attempts: (kept.attempts ?? 0) + 1, lastError: res.body?.message ?? `HTTP ${res.status}` }]);
-    scheduleRetry();
-  }
-}
-
-/** Tries every queued send of the signed-in user, oldest first, one at a time. */
-function retryOutbox() {
-  if (sending) return sending;
-  sending = (async () => {
-    try {
-      const session = await getSession();
-      const owner = ownerOf(session);
-      if (!session?.token) return;
-      for (const item of (await readOutbox()).filter((o) => o.owner === owner)) {
-        const { done, res } = await attempt(item);
-        await settle(item, done, res);
-        if (!done && (res.network || res.status === 401)) break;
-      }
-    } finally {
-      sending = null;
-    }
-  })();
-  return sending;
-}
-
-function scheduleRetry() {
-  // Chrome's alarms fire at most every 30 s; the stream reconnecting retries sooner.
-  api.alarms?.create(RETRY_ALARM, { delayInMinutes: 0.5 });
-}
-
-api.alarms?.onAlarm.addListener((alarm) => {
-  if (alarm.name === RETRY_ALARM) retryOutbox();
-});
-
-// ---------------------------------------------------------------------------
-// Drafts
-
-async function draftGet({ key }) {
-  const session = await getSession();
-  const { drafts } = await api.storage.local.get('drafts');
-  return { ok: true, body: drafts?.[`${ownerOf(session)}|${key}`] ?? null };
-}
-
-async function draftSet({ key, draft }) {
-  const session = await getSession();
-  const owner = ownerOf(session);
-  if (!owner) return { ok: false, status: 401 };
-  const { drafts = {} } = await api.storage.local.get('drafts');
-  const id = `${owner}|${key}`;
-  if (draft && (draft.text || draft.attachments?.length)) drafts[id] = { ...draft, savedAt: Date.now() };
-  else delete drafts[id];
-  await api.storage.local.set({ drafts });
-  return { ok: true };
 }
 
 // ---------------------------------------------------------------------------
@@ -536,6 +416,8 @@ api.runtime.onMessage.addListener((msg, sender, reply) => {
     .then(reply);
   return true; // answer asynchronously
 });
+
+initOutbox({ call, getSession, broadcast, refused });
 
 // On every start (install, browser start, a service worker woken up).
 syncContentScripts();

@@ -262,6 +262,47 @@ for (const browserName of BROWSERS) {
       assert.equal(await echart.count('.menu'), 0);
     });
 
+    it("keeps a draft to its own account: signing out forgets it, and a colleague never sees it", async () => {
+      const HOST = '#cortico-plugin-host';
+      const signInAs = async (who) => {
+        await echart.click('.logo');
+        await echart.click('.menu-item[data-action="sign-in"]');
+        await echart.fill('input[name=clinic]', 'medicalclinic');
+        await echart.fill('input[name=email]', who.email);
+        await echart.fill('input[name=password]', who.password);
+        await echart.click('button[type=submit]');
+        await echart.waitForMatch('.toast', new RegExp(`signed in to Cortico as ${who.name}`));
+      };
+      const signOut = async () => {
+        await echart.click('.logo');
+        await echart.click('.menu-item[data-action="sign-out"]');
+        await echart.waitFor((h) => document.querySelector(h).shadowRoot.querySelector('.envelope')?.hidden === true, HOST, { message: 'signed out' });
+      };
+      const openConversation = async () => {
+        await echart.reload();
+        await echart.waitForLogo();
+        await echart.click('.envelope');
+        // Every conversation with this patient (an MOA starts on Triage).
+        await echart.click('.tab[data-tab="patient"]');
+        await echart.click(`.row[data-conversation-id="${conversationId}"] .row-button`);
+        await echart.waitFor((h) => !!document.querySelector(h).shadowRoot.querySelector('textarea'), HOST, { message: 'the composer' });
+      };
+      await echart.focus();
+      await openConversation();
+      await echart.fill('textarea', 'Private draft of the doctor');
+      await new Promise((r) => setTimeout(r, 600));
+      await echart.press('Escape');
+      await signOut();
+      await signInAs(service.moa);
+      await openConversation();
+      assert.equal(await echart.evaluate((h) => document.querySelector(h).shadowRoot.querySelector('textarea').value, HOST), '', "the MOA never sees the doctor's draft");
+      await echart.press('Escape');
+      await signOut();
+      await signInAs(service.doctor);
+      await openConversation();
+      assert.equal(await echart.evaluate((h) => document.querySelector(h).shadowRoot.querySelector('textarea').value, HOST), '', 'signing out forgot it');
+    });
+
     it('opens the panel quickly with 200 conversations', async () => {
       for (let i = 0; i < 200; i++) {
         const res = await doctor.post('/api/conversations', {
