@@ -133,8 +133,9 @@ for (const browserName of BROWSERS) {
       await schedule.click(`.row[data-conversation-id="${conversationId}"] .row-button`);
       await schedule.waitForMatch('.message.patient .message-body', /No questions, thank you\./);
       await schedule.click('.actions .icon-button');
+      await schedule.noToast();
       await schedule.click('[data-action="chart"]');
-      await schedule.waitForMatch('.toast', /Saved to the patient's chart in Oscar/);
+      assert.match(await schedule.waitForOutcome(), /Saved to the patient's chart in Oscar/);
       const notes = await (await fetch(`${sim.url}/__sim/notes/${patient.demographic_no}`)).json();
       assert.equal(notes.length, 1);
       assert.equal(notes[0].isSigned, false);

@@ -183,8 +183,9 @@ for (const browserName of BROWSERS) {
 
     it('6. the doctor saves the conversation to the chart', async () => {
       await echart.click('.actions .icon-button');
+      await echart.noToast();
       await echart.click('[data-action="chart"]');
-      await echart.waitForMatch('.toast', /Saved to the patient's chart in Oscar/);
+      assert.match(await echart.waitForOutcome(), /Saved to the patient's chart in Oscar/);
       const notes = await (await fetch(`${sim.url}/__sim/notes/${patient.demographic_no}`)).json();
       assert.equal(notes.length, 1);
       assert.equal(notes[0].isSigned, false);

@@ -288,6 +288,29 @@ export class Tab {
     );
   }
 
+  /**
+   * The first toast, or error of a conversation's three-dots action (as
+   * `error: <text>`), so a failed action says why in the test's failure.
+   * Call `noToast()` before the action.
+   */
+  async waitForOutcome({ timeout = 15000 } = {}) {
+    return this.waitFor(
+      (host) => {
+        const root = document.querySelector(host)?.shadowRoot;
+        const toast = root?.querySelector('.toast')?.textContent.trim();
+        const error = root?.querySelector('.actions .error[role=alert]')?.textContent.trim();
+        return toast || (error ? `error: ${error}` : null);
+      },
+      HOST,
+      { timeout, message: 'a toast or an error' },
+    );
+  }
+
+  /** Waits until no toast is showing (they last 4 s). */
+  async noToast() {
+    await this.waitFor((host) => !document.querySelector(host)?.shadowRoot?.querySelector('.toast'), HOST, { timeout: 6000, message: 'no toast' });
+  }
+
   /** The unread badge number, or null when hidden. */
   badge() {
     return this.evaluate((host) => {
