@@ -255,4 +255,26 @@ mod tests {
         assert_eq!(error_text(Lang::Fr, &ClientError::Network("x".into())), t(Lang::Fr, Msg::ServiceUnreachable));
         assert_eq!(error_text(Lang::Fr, &refused(401, "unauthorized", "")), t(Lang::Fr, Msg::SessionExpired));
     }
+
+    async fn sleep(ms: i32) {
+        let done = js_sys::Promise::new(&mut |resolve, _| {
+            let window = web_sys::window().expect("a window");
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("a timer");
+        });
+        wasm_bindgen_futures::JsFuture::from(done).await.expect("the timer fires");
+    }
+
+    /// "Saved to the chart" right after another confirmation stays its four
+    /// seconds: the earlier one's timer does not hide it.
+    #[wasm_bindgen_test]
+    async fn a_newer_toast_is_not_hidden_by_an_earlier_ones_timer() {
+        let store = Store::new();
+        store.notify("Reopened".into());
+        sleep(3000).await;
+        store.notify("Saved to the patient's chart in Oscar".into());
+        sleep(1500).await;
+        assert_eq!(store.toast.get_untracked().as_deref(), Some("Saved to the patient's chart in Oscar"));
+        sleep(3000).await;
+        assert_eq!(store.toast.get_untracked(), None);
+    }
 }

@@ -148,8 +148,10 @@ pub struct Store {
     pub changed: RwSignal<Vec<i64>>,
     /// The last list fetched per tab, shown at once when the panel opens.
     pub lists: RwSignal<Vec<(Tab, ConversationPage)>>,
-    /// A short confirmation shown over the logo.
+    /// A short confirmation shown over the logo, with its number (so the
+    /// timer of an earlier one never hides a newer one early).
     pub toast: RwSignal<Option<String>>,
+    toast_seq: RwSignal<u64>,
     /// Why the user is asked to sign in (e.g. the session expired).
     pub sign_in_reason: RwSignal<Option<String>>,
     /// The background has said who is signed in (until then menus would guess).
@@ -176,6 +178,7 @@ impl Store {
             changed: RwSignal::new(Vec::new()),
             lists: RwSignal::new(Vec::new()),
             toast: RwSignal::new(None),
+            toast_seq: RwSignal::new(0),
             sign_in_reason: RwSignal::new(None),
             ready: RwSignal::new(false),
         }
@@ -273,7 +276,16 @@ impl Store {
 
     /// Shows a confirmation for a few seconds.
     pub fn notify(self, text: String) {
+        let seq = self.toast_seq.get_untracked().wrapping_add(1);
+        self.toast_seq.set(seq);
         self.toast.set(Some(text));
-        set_timeout(move || self.toast.set(None), std::time::Duration::from_secs(4));
+        set_timeout(
+            move || {
+                if self.toast_seq.get_untracked() == seq {
+                    self.toast.set(None);
+                }
+            },
+            std::time::Duration::from_secs(4),
+        );
     }
 }
