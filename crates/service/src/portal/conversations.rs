@@ -280,7 +280,7 @@ async fn reply(
     lang: Lang,
     patient: Patient,
     Path(id): Path<i64>,
-    form: Multipart,
+    mut form: Multipart,
 ) -> Response {
     // Check first, so a refused reply does not even store its files.
     let summary = match lists::summary(state.db.read(), viewer(&patient), id).await {
@@ -288,10 +288,12 @@ async fn reply(
         Err(e) => return failure(lang, e),
     };
     if summary.state == ConversationState::Closed {
+        drain(&mut form).await;
         return conversation_page(&state, lang, &patient, id, Some(lang.t(T::ClosedNoReply)), StatusCode::CONFLICT)
             .await;
     }
     if !summary.replies_allowed {
+        drain(&mut form).await;
         return conversation_page(
             &state,
             lang,
@@ -323,6 +325,15 @@ async fn reply(
             discard(&state, &patient, &posted.files).await;
             failure(lang, e)
         }
+    }
+}
+
+/// Reads a refused form to its end, keeping nothing, so the browser gets
+/// the answer instead of a connection closed while it was still sending
+/// (the route's body limit bounds what is read).
+async fn drain(form: &mut Multipart) {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
     }
 }
 
