@@ -76,15 +76,14 @@ pub async fn begin(db: &Db, actor: Actor, conversation_id: i64, through_message_
     .await
 }
 
+/// Ends a transcript's save attempt (saved, or Oscar saved nothing).
+const END_ATTEMPT: &str = "DELETE FROM chart_note_attempts WHERE conversation_id = $1 AND through_message_id = $2";
+
 /// Oscar answered that it saved nothing: the transcript may be sent again.
 pub async fn abandon(db: &Db, conversation_id: i64, through_message_id: i64) -> Result<()> {
     db.write(move |w| {
         Box::pin(async move {
-            w.execute(
-                "DELETE FROM chart_note_attempts WHERE conversation_id = $1 AND through_message_id = $2",
-                args![conversation_id, through_message_id],
-            )
-            .await?;
+            w.execute(END_ATTEMPT, args![conversation_id, through_message_id]).await?;
             Ok(())
         })
     })
@@ -102,11 +101,7 @@ pub async fn record(
     let clinic_id = actor.clinic_id();
     db.write(move |w| {
         Box::pin(async move {
-            w.execute(
-                "DELETE FROM chart_note_attempts WHERE conversation_id = $1 AND through_message_id = $2",
-                args![conversation_id, through_message_id],
-            )
-            .await?;
+            w.execute(END_ATTEMPT, args![conversation_id, through_message_id]).await?;
             // language=SQL
             w.execute(
                 "INSERT INTO chart_notes (clinic_id, conversation_id, through_message_id, oscar_note_id, saved_by, saved_at)

@@ -39,26 +39,6 @@ async fn stored_files(app: &TestApp) -> usize {
     in_db + files_on_disk(app)
 }
 
-fn files_on_disk(app: &TestApp) -> usize {
-    fn walk(p: &std::path::Path) -> usize {
-        std::fs::read_dir(p)
-            .map(|entries| {
-                entries
-                    .map(|e| {
-                        let e = e.unwrap();
-                        if e.file_type().unwrap().is_dir() {
-                            walk(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&app.dir.path().join("files"))
-}
-
 fn with_files(body: &str, attachment_ids: &[i64], key: &str) -> Value {
     json!({"body": body, "attachment_ids": attachment_ids, "idempotency_key": key, "allow_replies": true})
 }

@@ -502,3 +502,24 @@ impl TestApp {
         pages
     }
 }
+
+/// Attachment files on disk (SQLite keeps them under `files/`).
+pub fn files_on_disk(app: &TestApp) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|entries| {
+                entries
+                    .map(|e| {
+                        let e = e.unwrap();
+                        if e.file_type().unwrap().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.dir.path().join("files"))
+}

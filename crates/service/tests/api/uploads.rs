@@ -23,25 +23,8 @@ async fn setup() -> (TestApp, User) {
 /// Rows and bytes an upload could have left.
 async fn stored(app: &TestApp) -> (i64, usize) {
     let blobs = if app.on_postgres() { app.count("SELECT COUNT(*) FROM file_blobs").await as usize } else { 0 };
-    let on_disk = walkdir(&app.dir.path().join("files"));
+    let on_disk = files_on_disk(app);
     (app.count("SELECT COUNT(*) FROM attachments").await, blobs + on_disk)
-}
-
-fn walkdir(p: &std::path::Path) -> usize {
-    std::fs::read_dir(p)
-        .map(|entries| {
-            entries
-                .map(|e| {
-                    let e = e.unwrap();
-                    if e.file_type().unwrap().is_dir() {
-                        walkdir(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::test]
