@@ -14,7 +14,8 @@
 //  - outbox                   sends not yet acknowledged, retried with their idempotency key;
 //  - drafts                   unsent text per conversation, per staff member;
 //  - unread (session storage) the last known badge number, shown at once after a page refresh.
-import { senderKind, serviceAddress, trustedOrigin } from './trust.js';
+import { launcherRequest, senderKind, serviceAddress, trustedOrigin } from './trust.js';
+import { claimFrame, frameEvent, frameKind, onFramePort, onPagePort } from './frames.js';
 import { active, packagedConfig, setClinicOrigins, setSite, sites, syncContentScripts } from './sites.js';
 import { draftGet, draftSet, forget, initOutbox, outboxSummary, ownerOf, readOutbox, retryOutbox, send } from './outbox.js';
 
@@ -288,42 +289,37 @@ async function readEvents(body, ctrl) {
 // ---------------------------------------------------------------------------
 // Who may ask for what (trust.js decides the kind of sender).
 
-// Oscar pages whose CSP forbids WebAssembly run the plug-in in the extension
-// frame (ui.html). Their content script registers the page over a port and
-// puts a one-time nonce in the frame's address; only the frame in that tab
-// that presents the nonce gets the page, once, and only while the page is
-// open. A site that frames ui.html itself gets nothing.
-const framedPages = new Map(); // tab id -> { port, nonce, url, html, frameId }
-
+// Content scripts, the extension frame of their tab (see frames.js) and the
+// extension's own pages each get their own set of requests.
 async function kindOf(sender) {
   const kind = senderKind(sender, { extensionId: api.runtime.id, active: await active() });
-  if (kind !== 'frame') return kind;
-  const page = framedPages.get(sender.tab.id);
-  return page && page.frameId === sender.frameId ? 'frame' : 'unclaimed-frame';
+  return kind === 'frame' ? frameKind(sender) : kind;
 }
 
 const PANEL = ['state', 'signIn', 'signOut', 'api', 'send', 'upload', 'download', 'draftGet', 'draftSet', 'retry'];
 const ALLOWED = {
-  content: new Set(['activate', ...PANEL]),
+  // The launcher in the page: its badge and the schedule's envelopes only.
+  content: new Set(['activate', 'api']),
   frame: new Set(['frameEvent', ...PANEL]),
   'unclaimed-frame': new Set(['frameContext']),
   extension: new Set(['state', 'setServiceUrl', 'sites', 'setSite']),
 };
 
-function registerFramedPage(port) {
-  const tabId = port.sender.tab.id;
-  port.onMessage.addListener((msg) => {
-    if (msg?.type !== 'register' || typeof msg.nonce !== 'string' || msg.nonce.length < 32) return;
-    framedPages.set(tabId, { port, nonce: msg.nonce, url: String(msg.url), html: String(msg.html), frameId: null });
+// Messages that arrive while the sender's kind is being looked up are kept
+// and handled in order once it is known.
+api.runtime.onConnect.addListener((port) => {
+  const early = [];
+  const keep = (msg) => early.push(msg);
+  port.onMessage.addListener(keep);
+  kindOf(port.sender).then((kind) => {
+    port.onMessage.removeListener(keep);
+    connected(port, kind, early);
   });
-  port.onDisconnect.addListener(() => {
-    if (framedPages.get(tabId)?.port === port) framedPages.delete(tabId);
-  });
-}
+});
 
-api.runtime.onConnect.addListener(async (port) => {
-  const kind = await kindOf(port.sender);
-  if (port.name === 'cortico-page' && kind === 'content') return registerFramedPage(port);
+async function connected(port, kind, early) {
+  if (port.name === 'cortico-page' && kind === 'content') return onPagePort(port, early);
+  if (port.name === 'cortico-frame' && kind === 'frame') return onFramePort(port);
   if (port.name !== 'cortico' || !(kind === 'content' || kind === 'frame')) {
     port.disconnect();
     return;
@@ -336,7 +332,7 @@ api.runtime.onConnect.addListener(async (port) => {
   });
   // Requests come over the port too (cheaper than a one-off message each);
   // pings every 20 s keep a Chrome service worker awake.
-  port.onMessage.addListener((msg) => {
+  const request = (msg) => {
     if (typeof msg?.id !== 'number') return;
     answer(msg, kind, port.sender).then((result) => {
       try {
@@ -345,7 +341,9 @@ api.runtime.onConnect.addListener(async (port) => {
         // The tab went away meanwhile.
       }
     });
-  });
+  };
+  port.onMessage.addListener(request);
+  early.forEach(request);
   const session = await getSession();
   const cached = (await api.storage.session?.get('unread'))?.unread;
   port.postMessage({
@@ -356,7 +354,7 @@ api.runtime.onConnect.addListener(async (port) => {
     outbox: outboxSummary(await readOutbox(), ownerOf(session)),
   });
   ensureStream();
-});
+}
 
 // ---------------------------------------------------------------------------
 // Requests from content scripts, the extension frame and the extension's pages.
@@ -389,14 +387,12 @@ const handlers = {
     await syncContentScripts();
     return { ok: true, body: await sites() };
   },
-  frameContext: async ({ nonce }, sender) => {
-    const page = framedPages.get(sender.tab.id);
-    if (!page || page.frameId !== null || typeof nonce !== 'string' || nonce !== page.nonce) return refused('No page.');
-    page.frameId = sender.frameId;
-    return { ok: true, body: { url: page.url, html: page.html } };
+  frameContext: async (msg, sender) => {
+    const context = await claimFrame(msg, sender);
+    return context ? { ok: true, body: context } : refused('No page.');
   },
-  frameEvent: async ({ event }, sender) => {
-    framedPages.get(sender.tab.id)?.port.postMessage(event);
+  frameEvent: async (msg, sender) => {
+    await frameEvent(msg, sender);
     return { ok: true };
   },
 };
@@ -404,6 +400,7 @@ const handlers = {
 /** Runs a request the sender may make; never rejects. */
 function answer(msg, kind, sender) {
   if (!ALLOWED[kind]?.has(msg?.type)) return Promise.resolve(refused(`Not allowed: ${String(msg?.type)}`));
+  if (kind === 'content' && !launcherRequest(msg)) return Promise.resolve(refused(`Not allowed: ${String(msg.method)} ${String(msg.path)}`));
   return Promise.resolve()
     .then(() => handlers[msg.type](msg, sender))
     .catch((err) => ({ ok: false, status: 0, body: { code: 'internal', message: String(err?.message ?? err) } }));

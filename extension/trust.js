@@ -104,3 +104,36 @@ export function senderKind(sender, { extensionId, active }) {
   if (sender.frameId !== 0 || !origin) return null;
   return active.includes(origin) ? 'content' : null;
 }
+
+/**
+ * Whether the launcher (the content script in the page) may make this
+ * request: only reading the badge number and the schedule's unread counts.
+ * Everything else (signing in, lists, messages, files) is the panel's, and
+ * the panel lives in the extension frame.
+ */
+export function launcherRequest(msg) {
+  if (msg?.type === 'activate') return true;
+  if (msg?.type !== 'api' || msg.method !== 'GET' || typeof msg.path !== 'string') return false;
+  return msg.path === '/api/unread' || /^\/api\/schedule\?[^#]*$/.test(msg.path);
+}
+
+const FRAME_ROLES = new Set(['panel', 'plugin']);
+const FRAME_OPENS = new Set(['menu', 'messages']);
+
+/**
+ * The page a content script registers for its extension frame, checked
+ * field by field, or null when it is not well formed: a nonce of at least
+ * 32 characters, the page's address and a serialized copy of its DOM, the
+ * page's kind ('schedule' or 'echart'), the frame's role ('panel': the interface only; 'plugin': launcher and
+ * interface, on pages whose CSP forbids WebAssembly), what to open first,
+ * and the page's viewport (the frame sizes the panel to it).
+ */
+export function frameContextOf(msg) {
+  if (typeof msg?.nonce !== 'string' || msg.nonce.length < 32) return null;
+  if (typeof msg.url !== 'string' || typeof msg.html !== 'string' || !FRAME_ROLES.has(msg.role)) return null;
+  const open = FRAME_OPENS.has(msg.open) ? msg.open : null;
+  const number = (n) => (Number.isFinite(n) && n > 0 ? Math.round(n) : null);
+  const viewport = { width: number(msg.viewport?.width), height: number(msg.viewport?.height) };
+  const kind = msg.kind === 'echart' ? 'echart' : 'schedule';
+  return { url: msg.url, html: msg.html, role: msg.role, kind, open, viewport };
+}

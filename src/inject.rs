@@ -1,6 +1,8 @@
 //! Puts the plug-in on the page: a host element with Oscar's no-print classes,
 //! a shadow root so Oscar's CSS cannot reach our interface, and a watcher that
-//! puts the host back when Oscar rewrites its DOM.
+//! puts the host back when Oscar rewrites its DOM. In Oscar's page the shadow
+//! root is closed, so page scripts cannot reach into the launcher; in the
+//! extension frame (our own origin) it is open.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -12,7 +14,7 @@ use crate::page::PageKind;
 pub const HOST_ID: &str = "cortico-plugin-host";
 
 /// The CSS of the interface, scoped by the shadow root.
-const PANEL_CSS: &str = include_str!("../static/panel.css");
+pub const PANEL_CSS: &str = include_str!("../static/panel.css");
 
 /// Where the interface is mounted.
 pub struct Host {
@@ -31,9 +33,14 @@ fn host_style(kind: PageKind) -> &'static str {
     }
 }
 
+/// Marks the host of one run of the plug-in: a copy Oscar makes by
+/// re-serialising the body carries the same mark, a newer run's host another.
+const INSTANCE_ATTR: &str = "data-cortico-instance";
+
 /// Creates the host, replacing one left by an earlier instance of the plug-in
 /// (an extension update or reload), so there is never more than one.
-pub fn create_host(doc: &Document, kind: PageKind) -> Result<Host, JsValue> {
+/// `mode` is [`ShadowRootMode::Closed`] in Oscar's page.
+pub fn create_host(doc: &Document, kind: PageKind, mode: ShadowRootMode) -> Result<Host, JsValue> {
     if let Some(old) = doc.get_element_by_id(HOST_ID) {
         old.remove();
     }
@@ -43,7 +50,9 @@ pub fn create_host(doc: &Document, kind: PageKind) -> Result<Host, JsValue> {
     element.set_class_name("noprint DoNotPrint");
     element.set_attribute("data-page-kind", kind_name(kind))?;
     element.set_attribute("style", host_style(kind))?;
-    let shadow = element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let instance = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    element.set_attribute(INSTANCE_ATTR, &instance.to_string())?;
+    let shadow = element.attach_shadow(&ShadowRootInit::new(mode))?;
     let style = doc.create_element("style")?;
     style.set_text_content(Some(PANEL_CSS));
     shadow.append_child(&style)?;
@@ -77,10 +86,10 @@ pub fn keep_attached(doc: &Document, host: &Element) -> Result<(), JsValue> {
     let host_for_cb = host.clone();
     let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_records, _observer| {
         if let Some(other) = doc_for_cb.get_element_by_id(HOST_ID).filter(|h| *h != host_for_cb) {
-            // A live host of a newer instance (extension updated) has a shadow
-            // root: leave the page to it. A copy made by Oscar re-serialising
-            // the body has none: remove the dead copy and put ours back.
-            if other.shadow_root().is_some() {
+            // A live host of a newer instance (extension updated) has another
+            // mark: leave the page to it. A copy made by Oscar re-serialising
+            // the body has ours: remove the dead copy and put ours back.
+            if other.get_attribute(INSTANCE_ATTR) != host_for_cb.get_attribute(INSTANCE_ATTR) {
                 return;
             }
             other.remove();

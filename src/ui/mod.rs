@@ -29,6 +29,9 @@ pub use state::{Store, View};
 /// Everything the interface needs to know about where it runs.
 #[derive(Clone)]
 pub struct PageInfo {
+    /// The Oscar page's address (the panel runs in the extension frame,
+    /// whose own address is the extension's).
+    pub url: String,
     /// What was read from the page, or why it could not be read.
     pub context: Result<PageContext, ContextError>,
     /// Interface language.

@@ -14,9 +14,9 @@ const PATH: &str = "/api/oscar/connection";
 
 /// The Oscar address of the page the plug-in runs on: its origin and
 /// context path (`https://emr.clinic.ca/oscar`), a good first guess.
-fn page_base_url() -> String {
-    let Some(loc) = web_sys::window().map(|w| w.location()) else { return String::new() };
-    let (origin, path) = (loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+fn page_base_url(page_url: &str) -> String {
+    let Ok(url) = web_sys::Url::new(page_url) else { return String::new() };
+    let (origin, path) = (url.origin(), url.pathname());
     let context = ["/provider/", "/casemgmt/", "/oscarEncounter/", "/CaseManagementEntry.do"]
         .iter()
         .filter_map(|m| path.find(m))
@@ -33,7 +33,8 @@ pub fn OscarSettings() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let authorize_url = RwSignal::new(None::<String>);
-    let base_url = RwSignal::new(page_base_url());
+    let page_url = use_context::<super::PageInfo>().map(|i| i.url).unwrap_or_default();
+    let base_url = RwSignal::new(page_base_url(&page_url));
     let key = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
     let (base_ref, key_ref, secret_ref) = (NodeRef::new(), NodeRef::new(), NodeRef::new());

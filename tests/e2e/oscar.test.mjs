@@ -12,7 +12,6 @@ import { authorizeInOscar, registerRestClient } from './support/oscar.mjs';
 import { PatientClient } from './support/patient.mjs';
 import { apiClient, startMailCatcher, startOscarSim, startService } from './support/servers.mjs';
 
-const HOST = '#cortico-plugin-host';
 const ARTIFACTS = path.join(process.cwd(), 'artifacts');
 
 for (const browserName of BROWSERS) {
@@ -59,7 +58,7 @@ for (const browserName of BROWSERS) {
       await schedule.waitForMatch('.oscar-state', /Not connected/);
       const callbackUri = await schedule.waitForText('.callback-uri');
       assert.equal(callbackUri, `${service.url}/oscar/callback`);
-      const base = await schedule.evaluate((h) => document.querySelector(h).shadowRoot.querySelector('input[name=base_url]').value, HOST);
+      const base = await schedule.panel((root) => root.querySelector('input[name=base_url]').value);
       assert.equal(base, `${sim.url}/oscar`, "Oscar's address is taken from the page");
 
       // In Oscar: Administration > Integration > REST Clients, URI = the service's.
@@ -71,11 +70,9 @@ for (const browserName of BROWSERS) {
       await schedule.fill('input[name=client_secret]', client.secret);
       await schedule.click('form.oscar-connect button[type=submit]');
       await schedule.waitForMatch('.oscar-state', /Waiting for authorisation/);
-      const authorizeUrl = await schedule.waitFor(
-        (h) => document.querySelector(h).shadowRoot.querySelector('.authorize-link')?.href,
-        HOST,
-        { message: "the link to Oscar's authorisation page" },
-      );
+      const authorizeUrl = await schedule.waitInPanel((root) => root.querySelector('.authorize-link')?.href, null, {
+        message: "the link to Oscar's authorisation page",
+      });
       // The admin signs in to Oscar in that tab and chooses Allow.
       const callback = await authorizeInOscar(authorizeUrl);
       const page = await (await fetch(callback)).text();

@@ -23,7 +23,6 @@ import { connectOscar } from './support/oscar.mjs';
 import { PatientClient } from './support/patient.mjs';
 import { startMailCatcher, startOscarSim, startService, tempDir } from './support/servers.mjs';
 
-const HOST = '#cortico-plugin-host';
 const files = tempDir('cortico-story-files-');
 const PDF = path.join(files, 'care-plan.pdf');
 writeFileSync(PDF, '%PDF-1.4\n% synthetic care plan for tests\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -123,7 +122,7 @@ for (const browserName of BROWSERS) {
 
     it("4. within 2 s the MOA's badge and the appointment's envelope show 1, and Triage lists it", async () => {
       await schedule.focus();
-      await schedule.waitFor((h) => document.querySelector(h)?.shadowRoot?.querySelector('.badge:not([hidden])')?.dataset.count === '1', HOST, {
+      await schedule.waitInLauncher((root) => root.querySelector('.badge:not([hidden])')?.dataset.count === '1', null, {
         timeout: 2000,
         interval: 20,
         message: 'the badge to show 1 within 2 s',
@@ -144,7 +143,7 @@ for (const browserName of BROWSERS) {
       await schedule.click('.envelope');
       // MOAs start on Triage.
       await schedule.waitForMatch('.tab[aria-selected="true"]', /Triage/);
-      const row = await schedule.waitFor((h) => document.querySelector(h).shadowRoot.querySelector('.row.unread')?.dataset.conversationId, HOST);
+      const row = await schedule.waitInPanel((root) => root.querySelector('.row.unread')?.dataset.conversationId);
       conversationId = Number(row);
       assert.match(await schedule.waitForText('.row.unread .row-preview'), /Here it is|rash\.png/);
     });
@@ -158,8 +157,8 @@ for (const browserName of BROWSERS) {
       await schedule.waitForMatch('.message.staff .message-body', /the doctor will look at it today/);
       await schedule.click('.back');
       await schedule.click('.tab[data-tab="triage"]');
-      await schedule.waitFor((h) => !document.querySelector(h).shadowRoot.querySelector('.list[aria-busy="true"]'), HOST);
-      await schedule.waitFor((args) => !document.querySelector(args.h).shadowRoot.querySelector(`.row[data-conversation-id="${args.id}"]`), { h: HOST, id: conversationId }, { message: 'the conversation to leave Triage' });
+      await schedule.waitInPanel((root) => !root.querySelector('.list[aria-busy="true"]'));
+      await schedule.waitInPanel((root, id) => !root.querySelector(`.row[data-conversation-id="${id}"]`), conversationId, { message: 'the conversation to leave Triage' });
 
       await schedule.click('.tab[data-tab="mine"]');
       await openConversation(schedule, conversationId);
@@ -178,7 +177,7 @@ for (const browserName of BROWSERS) {
       await echart.waitForMatch('.closed-notice', /closed conversation/);
       await echart.click('.actions .icon-button');
       await echart.click('[data-action="reopen"]');
-      await echart.waitFor((h) => !document.querySelector(h).shadowRoot.querySelector('.closed-notice'), HOST, { message: 'the closed banner to go' });
+      await echart.waitInPanel((root) => !root.querySelector('.closed-notice'), null, { message: 'the closed banner to go' });
     });
 
     it('6. the doctor saves the conversation to the chart', async () => {
@@ -198,7 +197,7 @@ for (const browserName of BROWSERS) {
       await schedule.click('.actions .icon-button');
       await schedule.click('[data-action="unread"]');
       await schedule.click('.tab[data-tab="triage"]');
-      await schedule.waitFor((args) => !!document.querySelector(args.h).shadowRoot.querySelector(`.row.unread[data-conversation-id="${args.id}"]`), { h: HOST, id: conversationId }, { message: "the conversation back in the MOA's Triage" });
+      await schedule.waitInPanel((root, id) => !!root.querySelector(`.row.unread[data-conversation-id="${id}"]`), conversationId, { message: "the conversation back in the MOA's Triage" });
       await openConversation(schedule, conversationId);
       await schedule.click('.actions .icon-button');
       await schedule.click('[data-action="members"]');

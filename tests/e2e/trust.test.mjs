@@ -1,5 +1,6 @@
-// A page that is not the clinic's Oscar gets nothing of the plug-in, in real
-// Chromium and Firefox: a look-alike on another origin copies Oscar's
+// A page that is not the clinic's Oscar gets nothing of the plug-in, and a
+// script on the clinic's Oscar cannot get into it, in real Chromium and
+// Firefox: a look-alike on another origin copies Oscar's
 // schedule at an Oscar-like path, looks for the plug-in's host and clicks it,
 // listens to every key, and frames the extension's ui.html with a made-up
 // e-chart context. The staff member is signed in meanwhile. Every request
@@ -98,6 +99,70 @@ for (const browserName of BROWSERS) {
       proxy?.stop();
       evil?.stop();
       await Promise.all([sim, service].map((s) => s?.stop()));
+    });
+
+    // A script on the clinic's own Oscar (an injected script, a hostile
+    // browser add-on, a cross-site scripting bug in Oscar) watches every key
+    // and looks for the plug-in, while the doctor signs in again through
+    // the plug-in and opens the panel.
+    it("gives a script on Oscar's own page no way into the panel, the sign-in form or the keys typed there", async () => {
+      const tab = await browser.newTab();
+      try {
+        await tab.goto(`${sim.url}/oscar/casemgmt/forward.jsp?action=view&demographicNo=1001`);
+        await tab.waitForLogo();
+        await tab.evaluate(() => {
+          window.__spy = { keys: '', synthetic: 0 };
+          document.addEventListener('keydown', (e) => { window.__spy.keys += e.key; }, true);
+          window.addEventListener('keydown', (e) => { window.__spy.keys += e.key; }, true);
+        });
+        // The page can see that a host is there, but not into it; its own clicks do nothing.
+        const probe = await tab.evaluate(async () => {
+          const host = document.getElementById('cortico-plugin-host');
+          const r = host.getBoundingClientRect();
+          for (const el of [host, document.elementFromPoint(r.x + 20, r.bottom - 20)]) {
+            el.click();
+            el.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true, clientX: r.x + 20, clientY: r.bottom - 20 }));
+          }
+          await new Promise((done) => setTimeout(done, 1500));
+          return { shadowRoot: host.shadowRoot === null ? null : 'open', frames: window.frames.length };
+        });
+        assert.deepEqual(probe, { shadowRoot: null, frames: 0 }, 'a closed launcher');
+        assert.equal(await tab.extensionFrame(), null, "the page's clicks opened nothing");
+        assert.equal(await tab.count('.menu'), 0);
+
+        // The doctor signs out and in again, typing the password into the plug-in.
+        await tab.click('.logo');
+        await tab.click('.menu-item[data-action="sign-out"]');
+        await tab.waitInLauncher((root) => root.querySelector('.envelope')?.hidden === true, null, { message: 'signed out' });
+        await tab.click('.logo');
+        await tab.click('.menu-item[data-action="sign-in"]');
+        await tab.fill('input[name=clinic]', 'medicalclinic');
+        await tab.fill('input[name=email]', service.doctor.email);
+        await tab.fill('input[name=password]', service.doctor.password);
+        await tab.press('Enter');
+        await tab.waitForMatch('.toast', /signed in to Cortico/);
+        await tab.click('.envelope');
+        await tab.waitForText('.tabs');
+
+        const spied = await tab.evaluate(() => {
+          let read = null;
+          for (const frame of [...Array(window.frames.length).keys()].map((i) => window.frames[i])) {
+            try {
+              read = frame.document.body.innerHTML;
+            } catch (_) {
+              // Another origin: the browser refuses.
+            }
+          }
+          return { keys: window.__spy.keys, frames: window.frames.length + document.querySelectorAll('iframe').length, read, text: document.body.innerText };
+        });
+        // Inside the closed root, the panel's frame is not even among the page's frames.
+        assert.equal(spied.frames, 0, 'the page finds no frame of the plug-in');
+        assert.equal(spied.read, null, 'the page cannot read the panel');
+        assert.equal(spied.keys, '', 'not one key typed into the plug-in reached the page');
+        assert.ok(!spied.text.includes(service.doctor.email), 'the page shows nothing of the sign-in');
+      } finally {
+        await tab.close();
+      }
     });
 
     // Another host (no content script is registered there in either browser),

@@ -3,7 +3,7 @@
 // addresses are https or this computer, and only the contexts named may ask.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeOrigins, contentMatches, senderKind, serviceAddress, trustedOrigin } from '../../extension/trust.js';
+import { activeOrigins, contentMatches, frameContextOf, launcherRequest, senderKind, serviceAddress, trustedOrigin } from '../../extension/trust.js';
 
 const SERVICE = 'https://messages.clinic.example';
 
@@ -68,5 +68,39 @@ describe('who may ask the background', () => {
     assert.equal(senderKind({ id: 'ext', url: 'chrome-extension://ext/ui.html#n', tab: { id: 1 }, frameId: 5 }, ctx), 'frame');
     assert.equal(senderKind({ id: 'ext', url: 'moz-extension://u/ui.html', frameId: 0 }, ctx), null);
     assert.equal(senderKind({ id: 'ext', url: 'chrome-extension://ext/options.html', tab: { id: 1 }, frameId: 0 }, ctx), 'extension');
+  });
+});
+
+describe('the launcher in the page may only read its numbers', () => {
+  it('reads the badge and the schedule counts', () => {
+    assert.ok(launcherRequest({ type: 'activate' }));
+    assert.ok(launcherRequest({ type: 'api', method: 'GET', path: '/api/unread' }));
+    assert.ok(launcherRequest({ type: 'api', method: 'GET', path: '/api/schedule?date=2026-12-05&provider=101' }));
+  });
+  it('cannot sign in, list, send, upload or download', () => {
+    for (const type of ['signIn', 'signOut', 'send', 'upload', 'download', 'draftGet', 'draftSet', 'retry', 'state']) {
+      assert.equal(launcherRequest({ type }), false, type);
+    }
+    assert.equal(launcherRequest({ type: 'api', method: 'GET', path: '/api/conversations?view=triage' }), false);
+    assert.equal(launcherRequest({ type: 'api', method: 'POST', path: '/api/unread' }), false);
+    assert.equal(launcherRequest({ type: 'api', method: 'GET', path: '/api/unread/../conversations' }), false);
+    assert.equal(launcherRequest({ type: 'api', method: 'GET', path: '/api/schedule/../me' }), false);
+  });
+});
+
+describe('what a content script registers for its frame', () => {
+  const good = { nonce: 'a'.repeat(48), url: 'https://emr.clinic.example/oscar/x', html: '<html></html>', role: 'panel', open: 'menu', viewport: { width: 1280.4, height: 900 } };
+  it('keeps the well-formed fields', () => {
+    assert.deepEqual(frameContextOf(good), { url: good.url, html: good.html, role: 'panel', kind: 'schedule', open: 'menu', viewport: { width: 1280, height: 900 } });
+  });
+  it('refuses a short nonce, an unknown role or a missing page', () => {
+    assert.equal(frameContextOf({ ...good, nonce: 'short' }), null);
+    assert.equal(frameContextOf({ ...good, role: 'admin' }), null);
+    assert.equal(frameContextOf({ ...good, html: undefined }), null);
+  });
+  it('drops what it does not know', () => {
+    const c = frameContextOf({ ...good, open: 'javascript:alert(1)', viewport: { width: -1, height: 'x' } });
+    assert.equal(c.open, null);
+    assert.deepEqual(c.viewport, { width: null, height: null });
   });
 });
