@@ -16,12 +16,12 @@
 //  - unread (session storage) the last known badge number, shown at once after a page refresh.
 import { launcherRequest, senderKind, serviceAddress, trustedOrigin } from './trust.js';
 import { claimFrame, frameEvent, frameKind, onFramePort, onPagePort } from './frames.js';
+import { broadcast, ensureStream, initStream, listen, stopStream, streamOnline } from './stream.js';
 import { active, packagedConfig, setClinicOrigins, setSite, sites, syncContentScripts } from './sites.js';
 import { draftGet, draftSet, forget, initOutbox, outboxSummary, ownerOf, readOutbox, retryOutbox, send } from './outbox.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8470';
-const STREAM_IDLE_CLOSE_MS = 30000;
 
 // ---------------------------------------------------------------------------
 // Settings and session
@@ -194,99 +194,6 @@ async function download({ id }) {
 }
 
 // ---------------------------------------------------------------------------
-// Live stream: one server-sent-events connection while any Oscar tab is open.
-
-const ports = new Set();
-let stream = null;
-// null while connecting or not started, then true/false.
-let streamOnline = null;
-let lastEventId = null;
-let idleTimer = null;
-
-function broadcast(msg) {
-  for (const port of ports) {
-    try {
-      port.postMessage(msg);
-    } catch (_) {
-      ports.delete(port);
-    }
-  }
-}
-
-function stopStream() {
-  stream?.abort();
-  stream = null;
-  streamOnline = null;
-}
-
-async function ensureStream() {
-  if (stream || ports.size === 0) return;
-  const session = await getSession();
-  if (!session?.token || stream) return;
-  const ctrl = new AbortController();
-  stream = ctrl;
-  runStream(session, ctrl).finally(() => {
-    if (stream === ctrl) stream = null;
-  });
-}
-
-async function runStream(session, ctrl) {
-  let backoff = 1000;
-  while (!ctrl.signal.aborted) {
-    try {
-      const headers = { authorization: `Bearer ${session.token}`, accept: 'text/event-stream' };
-      if (lastEventId) headers['last-event-id'] = lastEventId;
-      const res = await fetch(serviceAddress(session.serviceUrl, '/api/stream'), { headers, signal: ctrl.signal, cache: 'no-store', redirect: 'error' });
-      if (res.status === 401) {
-        await expireSession();
-        return;
-      }
-      if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
-      backoff = 1000;
-      streamOnline = true;
-      broadcast({ type: 'connection', online: true });
-      retryOutbox();
-      refreshOrigins();
-      await readEvents(res.body, ctrl);
-    } catch (err) {
-      if (ctrl.signal.aborted) return;
-    }
-    streamOnline = false;
-    broadcast({ type: 'connection', online: false });
-    await new Promise((r) => setTimeout(r, backoff));
-    backoff = Math.min(backoff * 2, 15000);
-  }
-}
-
-async function readEvents(body, ctrl) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  while (!ctrl.signal.aborted) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      let id = null;
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('id:')) id = line.slice(3).trim();
-        else if (line.startsWith('data:')) data += line.slice(5).trim();
-      }
-      if (event !== 'update' || !data) continue;
-      if (id) lastEventId = id;
-      const update = JSON.parse(data);
-      await api.storage.session?.set({ unread: update.unread });
-      broadcast({ type: 'update', ...update });
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Who may ask for what (trust.js decides the kind of sender).
 
 // Content scripts, the extension frame of their tab (see frames.js) and the
@@ -324,12 +231,7 @@ async function connected(port, kind, early) {
     port.disconnect();
     return;
   }
-  ports.add(port);
-  clearTimeout(idleTimer);
-  port.onDisconnect.addListener(() => {
-    ports.delete(port);
-    if (ports.size === 0) idleTimer = setTimeout(() => ports.size === 0 && stopStream(), STREAM_IDLE_CLOSE_MS);
-  });
+  listen(port);
   // Requests come over the port too (cheaper than a one-off message each);
   // pings every 20 s keep a Chrome service worker awake.
   const request = (msg) => {
@@ -350,7 +252,7 @@ async function connected(port, kind, early) {
     type: 'hello',
     session: publicSession(session),
     unread: session?.token && typeof cached === 'number' ? cached : null,
-    online: streamOnline,
+    online: streamOnline(),
     outbox: outboxSummary(await readOutbox(), ownerOf(session)),
   });
   ensureStream();
@@ -415,6 +317,14 @@ api.runtime.onMessage.addListener((msg, sender, reply) => {
 });
 
 initOutbox({ call, getSession, broadcast, refused });
+initStream({
+  getSession,
+  expireSession,
+  online: () => {
+    retryOutbox();
+    refreshOrigins();
+  },
+});
 
 // On every start (install, browser start, a service worker woken up).
 syncContentScripts();

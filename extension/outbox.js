@@ -68,8 +68,10 @@ async function settle(item, done, res) {
     await writeOutbox(rest);
     deps.broadcast({ type: 'delivered', key: item.key, ok: res.ok, status: res.status, body: res.body });
   } else {
-    const kept = outbox.find((o) => o.key === item.key && o.owner === item.owner) ?? item;
-    await writeOutbox([...rest, { ...kept, attempts: (kept.attempts ?? 0) + 1, lastError: res.body?.message ?? `HTTP ${res.status}` }]);
+    // Updated in its place: sends go out in the order they were written.
+    const same = (o) => o.key === item.key && o.owner === item.owner;
+    const tried = (o) => ({ ...o, attempts: (o.attempts ?? 0) + 1, lastError: res.body?.message ?? `HTTP ${res.status}` });
+    await writeOutbox(outbox.some(same) ? outbox.map((o) => (same(o) ? tried(o) : o)) : [...outbox, tried(item)]);
     scheduleRetry();
   }
 }
